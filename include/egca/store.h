@@ -1,0 +1,194 @@
+/*
+ * store/: the only code that runs SQL. One interface, two backends:
+ * SQLite (WAL, synchronous=FULL, BEGIN IMMEDIATE for every write
+ * transaction) and PostgreSQL through libpq (SERIALIZABLE write
+ * transactions, retried on 40001/40P01). Schema in
+ * src/store/schema/NNN_name.sql, one dialect for both, applied at open.
+ *
+ * Records own their strings and byte arrays; free them with the
+ * matching _free function (which accepts a zeroed record).
+ */
+#ifndef EGCA_STORE_H
+#define EGCA_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "egca/err.h"
+
+struct egca_store;
+
+enum egca_store_driver {
+	EGCA_STORE_SQLITE,
+	EGCA_STORE_POSTGRES,
+};
+
+/*
+ * Opens a store and applies pending migrations. uri is
+ * "sqlite:/path/to/egca.db" or a libpq URI ("postgresql://...") or
+ * "postgres:<conninfo>". create: for SQLite, whether a missing file may
+ * be created.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_open(const char *uri, int create,
+    struct egca_store **out);
+void egca_store_close(struct egca_store *st);
+enum egca_store_driver egca_store_driver(const struct egca_store *st);
+/* The schema version after migrations. */
+int egca_store_schema_version(const struct egca_store *st);
+
+/*
+ * Runs fn inside one write transaction; commits when fn returns EGCA_OK,
+ * rolls back otherwise. Serialization failures and busy timeouts
+ * (EGCA_ERR_CONFLICT) are retried with backoff up to 10 times; fn must
+ * therefore be safe to run again. Returns fn's error or the store's.
+ */
+typedef enum egca_err (*egca_store_tx_fn)(struct egca_store *st, void *arg);
+EGCA_MUST_CHECK enum egca_err egca_store_tx(struct egca_store *st,
+    egca_store_tx_fn fn, void *arg);
+
+/* ---- CAs ---- */
+
+struct egca_ca_rec {
+	char *name;	  /* [a-z0-9-]{1,63}, primary key */
+	char *status;	  /* "pending" (subordinate awaiting import), "active" */
+	char *mode;	  /* "root" or "subordinate" */
+	char *key_alg;	  /* "sm2", "ecdsa-p256", "rsa-3072" */
+	char *key_file;	  /* relative to the data dir */
+	char *subject;	  /* text */
+	uint8_t *subject_der;
+	size_t subject_der_len;
+	uint8_t *cert_der; /* NULL while pending */
+	size_t cert_der_len;
+	uint8_t *csr_der; /* subordinate request; NULL for a root */
+	size_t csr_der_len;
+	char *chain_pem; /* issuer chain above the CA cert (PEM), may be "" */
+	int64_t created_at;
+	int64_t not_after; /* 0 while pending */
+};
+
+void egca_store_ca_rec_free(struct egca_ca_rec *r);
+/* EGCA_ERR_EXISTS when the name is taken. */
+EGCA_MUST_CHECK enum egca_err egca_store_ca_insert(struct egca_store *st,
+    const struct egca_ca_rec *r);
+/* Updates status, cert_der, chain_pem, not_after of r->name. */
+EGCA_MUST_CHECK enum egca_err egca_store_ca_activate(struct egca_store *st,
+    const struct egca_ca_rec *r);
+/* EGCA_ERR_NOTFOUND when absent. */
+EGCA_MUST_CHECK enum egca_err egca_store_ca_get(struct egca_store *st,
+    const char *name, struct egca_ca_rec *out);
+EGCA_MUST_CHECK enum egca_err egca_store_ca_list(struct egca_store *st,
+    struct egca_ca_rec **out, size_t *n);
+void egca_store_ca_list_free(struct egca_ca_rec *list, size_t n);
+
+/* ---- Trust anchors and cross-certificates ---- */
+
+struct egca_anchor_rec {
+	char *id;      /* SHA-256 of the DER, hex */
+	char *kind;    /* "anchor" or "cross" */
+	char *subject; /* text */
+	uint8_t *cert_der;
+	size_t cert_der_len;
+	int64_t not_after;
+	int64_t added_at;
+};
+
+void egca_store_anchor_rec_free(struct egca_anchor_rec *r);
+EGCA_MUST_CHECK enum egca_err egca_store_anchor_insert(struct egca_store *st,
+    const struct egca_anchor_rec *r);
+EGCA_MUST_CHECK enum egca_err egca_store_anchor_list(struct egca_store *st,
+    struct egca_anchor_rec **out, size_t *n);
+void egca_store_anchor_list_free(struct egca_anchor_rec *list, size_t n);
+
+/* ---- Serial reservations (UNIQUE per CA, written before signing) ---- */
+
+/*
+ * Reserves serial (hex, lower case) for ca with the SM3 digest (hex) of
+ * the TBS to be signed. EGCA_ERR_EXISTS when the serial was ever used.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_serial_reserve(struct egca_store *st,
+    const char *ca, const char *serial_hex, const char *tbs_sm3_hex,
+    int64_t at);
+
+/* ---- Certificates ---- */
+
+struct egca_cert_rec {
+	char *ca;
+	char *serial;	/* hex, lower case, no leading zero octet */
+	char *profile;
+	char *subject;	/* text */
+	char *status;	/* "good", "revoked", "hold" */
+	int reason;	/* RFC 5280 CRLReason; -1 when good */
+	int64_t revoked_at; /* 0 when good */
+	int64_t invalidity_date; /* 0 when unknown */
+	int64_t not_before;
+	int64_t not_after;
+	int64_t issued_at;
+	char *audience;	/* "public" or "government" */
+	char *key_alg;
+	char *tbs_sm3;	/* hex digest of the TBS that was signed */
+	uint8_t *der;
+	size_t der_len;
+};
+
+void egca_store_cert_rec_free(struct egca_cert_rec *r);
+EGCA_MUST_CHECK enum egca_err egca_store_cert_insert(struct egca_store *st,
+    const struct egca_cert_rec *r);
+/* EGCA_ERR_NOTFOUND when absent. */
+EGCA_MUST_CHECK enum egca_err egca_store_cert_get(struct egca_store *st,
+    const char *ca, const char *serial_hex, struct egca_cert_rec *out);
+/*
+ * Sets status ("good", "revoked", "hold"), reason, revoked_at and
+ * invalidity_date of one certificate. EGCA_ERR_NOTFOUND when absent.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_cert_set_status(
+    struct egca_store *st, const char *ca, const char *serial_hex,
+    const char *status, int reason, int64_t revoked_at,
+    int64_t invalidity_date);
+
+struct egca_cert_filter {
+	const char *ca;		/* NULL: all */
+	const char *status;	/* NULL: all */
+	const char *profile;	/* NULL: all */
+	const char *subject_like; /* substring of the subject text, or NULL */
+	int64_t expires_before;	/* 0: no bound */
+	int64_t expires_after;	/* 0: no bound */
+	size_t offset;
+	size_t limit;		/* 0: 100; capped at 10000 */
+};
+
+/* Lists in (issued_at, serial) order; der is not loaded (NULL). */
+EGCA_MUST_CHECK enum egca_err egca_store_cert_list(struct egca_store *st,
+    const struct egca_cert_filter *f, struct egca_cert_rec **out, size_t *n,
+    size_t *total);
+void egca_store_cert_list_free(struct egca_cert_rec *list, size_t n);
+
+/* ---- Audit events (hash chain computed by audit/) ---- */
+
+struct egca_audit_rec {
+	int64_t seq; /* 1, 2, 3, ... */
+	int64_t ts;  /* Unix seconds, UTC */
+	char *actor;
+	char *action;
+	char *object;
+	char *outcome; /* "success" or "failure" */
+	char *details; /* JSON text */
+	char *prev_hash; /* hex SM3 */
+	char *hash;	 /* hex SM3 */
+};
+
+void egca_store_audit_rec_free(struct egca_audit_rec *r);
+/* The last event's seq and hash; seq 0 and an empty hash when none. */
+EGCA_MUST_CHECK enum egca_err egca_store_audit_last(struct egca_store *st,
+    int64_t *seq, char hash[65]);
+EGCA_MUST_CHECK enum egca_err egca_store_audit_insert(struct egca_store *st,
+    const struct egca_audit_rec *r);
+/*
+ * Calls fn for every event in the physical order of seq ascending,
+ * starting after seq from. fn returns non-zero to stop.
+ */
+typedef int (*egca_store_audit_fn)(const struct egca_audit_rec *r,
+    void *arg);
+EGCA_MUST_CHECK enum egca_err egca_store_audit_each(struct egca_store *st,
+    int64_t from, egca_store_audit_fn fn, void *arg);
+
+#endif
