@@ -90,6 +90,33 @@ enum egca_idext_set {
 	EGCA_IDEXT_BOTH = 3,
 };
 
+struct egca_profile;
+
+/*
+ * Checks the identity values: PrintableString characters and 1..64
+ * octets for every field except military (UTF-8, no control
+ * characters); id_card 15 or 18 characters (digits, final X allowed);
+ * uscc 18 characters of the GB 32100 alphabet. Check digits are not
+ * verified. When p is not NULL, every field in p->required_identity
+ * must be given. EGCA_ERR_INPUT (bad value) or EGCA_ERR_POLICY
+ * (missing), naming the field. id may be NULL (nothing given).
+ */
+EGCA_MUST_CHECK enum egca_err egca_pki_identity_check(
+    const struct egca_identity *id, const struct egca_profile *p);
+/*
+ * Appends the DER Extension SEQUENCEs (non-critical) for the identity
+ * values in id under the OID set(s) in set (gm-standards.md 1.4) to out.
+ * 2012: IdentifyCode 4.1.1 (one CHOICE, EXPLICIT tags; id_card, else
+ * military, else passport), 4.1.2 insurance, 4.1.3 ic_registration,
+ * 4.1.4 org_code (uscc when org_code is absent, as deployed CAs do),
+ * 4.1.5 tax_number. 2023: 4.1.1.1 id_card, 4.1.1.2 passport, 4.1.2
+ * insurance, 4.4 uscc. With both, 4.1.2 is written once. Values are
+ * checked with egca_pki_identity_check() (without a profile) first.
+ */
+EGCA_MUST_CHECK enum egca_err egca_pki_identity_extensions(
+    const struct egca_identity *id, enum egca_idext_set set,
+    struct egca_buf *out);
+
 /* ---------------------------------------------------------------- */
 /* Profiles (profiles/<name>.json)                                   */
 

@@ -1,0 +1,171 @@
+/* DIR/egca.conf: JSON, strict (include/egca/config.h). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "egca/config.h"
+#include "egca/file.h"
+
+#define CONFIG_MAX (64 * 1024)
+
+void
+egca_config_free(struct egca_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	free(cfg->dir);
+	free(cfg->path);
+	free(cfg->store_uri);
+	free(cfg->profiles_dir);
+	free(cfg->keys_dir);
+	free(cfg->base_url);
+	free(cfg->default_ca);
+	free(cfg);
+}
+
+/* Relative paths in the config are relative to the data directory. */
+static char *
+under(const char *dir, const char *p)
+{
+	return p[0] == '/' ? strdup(p) : egca_file_join(dir, p);
+}
+
+static char *
+store_uri(const char *dir, const char *s)
+{
+	char *path, *uri;
+	size_t n;
+
+	if (strncmp(s, "sqlite:", 7) != 0)
+		return strdup(s);
+	if ((path = under(dir, s + 7)) == NULL)
+		return NULL;
+	n = strlen(path) + 8;
+	if ((uri = malloc(n)) != NULL)
+		snprintf(uri, n, "sqlite:%s", path);
+	free(path);
+	return uri;
+}
+
+enum egca_err
+egca_config_load(const char *dir, struct egca_config **out)
+{
+	struct egca_config *cfg = NULL;
+	char absdir[PATH_MAX];
+	uint8_t *text = NULL;
+	size_t len;
+	json_t *root = NULL;
+	json_error_t jerr;
+	const char *store = "sqlite:egca.db", *profiles = "profiles";
+	const char *base = "http://127.0.0.1:8080", *def_ca = "";
+	int version = 0;
+	enum egca_err e;
+
+	*out = NULL;
+	if (realpath(dir, absdir) == NULL)
+		return egca_err_set(EGCA_ERR_NOTFOUND,
+		    "%s: no such data directory (run egca init)", dir);
+	if ((cfg = calloc(1, sizeof(*cfg))) == NULL)
+		return egca_err_set(EGCA_ERR_NOMEM, "out of memory");
+	cfg->dir = strdup(absdir);
+	cfg->path = egca_file_join(absdir, EGCA_CONFIG_FILE);
+	if (cfg->dir == NULL || cfg->path == NULL) {
+		e = egca_err_set(EGCA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((e = egca_file_read(cfg->path, CONFIG_MAX, &text, &len)) !=
+	    EGCA_OK) {
+		if (e == EGCA_ERR_NOTFOUND)
+			egca_err_set(e, "%s: not an egca data directory "
+			    "(no %s; run egca init)", dir, EGCA_CONFIG_FILE);
+		goto out;
+	}
+	root = json_loadb((const char *)text, len,
+	    JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		e = egca_err_set(EGCA_ERR_INPUT, "%s:%d: %s", cfg->path,
+		    jerr.line, jerr.text);
+		goto out;
+	}
+	if (json_unpack_ex(root, &jerr, JSON_STRICT,
+	    "{s:i, s?:s, s?:s, s?:s, s?:s}", "version", &version, "store",
+	    &store, "profiles_dir", &profiles, "base_url", &base,
+	    "default_ca", &def_ca) != 0) {
+		e = egca_err_set(EGCA_ERR_INPUT, "%s: %s", cfg->path,
+		    jerr.text);
+		goto out;
+	}
+	if (version != 1) {
+		e = egca_err_set(EGCA_ERR_INPUT,
+		    "%s: version %d is not supported (expected 1)", cfg->path,
+		    version);
+		goto out;
+	}
+	if (strncmp(base, "http://", 7) != 0 &&
+	    strncmp(base, "https://", 8) != 0) {
+		e = egca_err_set(EGCA_ERR_INPUT,
+		    "%s: base_url must be an http:// or https:// URL",
+		    cfg->path);
+		goto out;
+	}
+	cfg->store_uri = store_uri(absdir, store);
+	cfg->profiles_dir = under(absdir, profiles);
+	cfg->keys_dir = egca_file_join(absdir, "keys");
+	cfg->base_url = strdup(base);
+	cfg->default_ca = strdup(def_ca);
+	/* Drop a trailing slash so URLs join cleanly. */
+	if (cfg->base_url && (len = strlen(cfg->base_url)) > 0 &&
+	    cfg->base_url[len - 1] == '/')
+		cfg->base_url[len - 1] = '\0';
+	if (!cfg->store_uri || !cfg->profiles_dir || !cfg->keys_dir ||
+	    !cfg->base_url || !cfg->default_ca) {
+		e = egca_err_set(EGCA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	*out = cfg;
+	cfg = NULL;
+	e = EGCA_OK;
+out:
+	json_decref(root);
+	free(text);
+	egca_config_free(cfg);
+	return e;
+}
+
+enum egca_err
+egca_config_create(const char *dir, const char *store, const char *base_url,
+    const char *default_ca)
+{
+	json_t *root;
+	char *path, *text;
+	enum egca_err e;
+
+	if ((path = egca_file_join(dir, EGCA_CONFIG_FILE)) == NULL)
+		return egca_err_set(EGCA_ERR_NOMEM, "out of memory");
+	if (egca_file_exists(path)) {
+		e = egca_err_set(EGCA_ERR_EXISTS,
+		    "%s already exists: refusing to initialise over an "
+		    "existing data directory", path);
+		free(path);
+		return e;
+	}
+	root = json_pack("{s:i, s:s, s:s, s:s, s:s}", "version", 1, "store",
+	    store ? store : "sqlite:egca.db", "profiles_dir", "profiles",
+	    "base_url", base_url ? base_url : "http://127.0.0.1:8080",
+	    "default_ca", default_ca);
+	text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+		    : NULL;
+	json_decref(root);
+	if (text == NULL) {
+		free(path);
+		return egca_err_set(EGCA_ERR_NOMEM, "out of memory");
+	}
+	e = egca_file_write_atomic(path, text, strlen(text), 0640);
+	free(text);
+	free(path);
+	return e;
+}
