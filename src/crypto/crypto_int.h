@@ -26,8 +26,8 @@ enum egca_key_alg crypto_key_class(const EVP_PKEY *pkey);
 EGCA_MUST_CHECK enum egca_err crypto_sm2_retype(EVP_PKEY **pkey);
 
 /* As crypto_sm2_retype, but returns a new reference and keeps in. */
-EGCA_MUST_CHECK enum egca_err crypto_sm2_copy(const EVP_PKEY *in,
-    EVP_PKEY **out);
+EGCA_MUST_CHECK enum egca_err crypto_sm2_copy(
+    const EVP_PKEY *in, EVP_PKEY **out);
 
 /* The digest name used with alg ("SM3", "SHA256", ...), NULL if none. */
 const char *crypto_sig_md(enum egca_sig_alg alg);
@@ -40,8 +40,8 @@ int crypto_sig_fits(enum egca_sig_alg alg, enum egca_key_alg k);
  * key and alg, setting the SM2 user ID when alg is SM2-with-SM3. key
  * must already have the right type (see crypto_sm2_retype).
  */
-EGCA_MUST_CHECK enum egca_err crypto_md_init(EVP_MD_CTX *mctx,
-    EVP_PKEY *key, enum egca_sig_alg alg, int verify);
+EGCA_MUST_CHECK enum egca_err crypto_md_init(
+    EVP_MD_CTX *mctx, EVP_PKEY *key, enum egca_sig_alg alg, int verify);
 
 /*
  * OpenSSL 3.0 takes non-const keys in places where it only reads

@@ -53,11 +53,11 @@ static const struct {
 	enum egca_key_alg alg;
 	int bits;
 } alg_names[] = {
-	{"sm2", EGCA_KEY_SM2, 256},
-	{"ecdsa-p256", EGCA_KEY_P256, 256},
-	{"rsa-2048", EGCA_KEY_RSA, 2048},
-	{"rsa-3072", EGCA_KEY_RSA, 3072},
-	{"rsa-4096", EGCA_KEY_RSA, 4096},
+    {"sm2", EGCA_KEY_SM2, 256},
+    {"ecdsa-p256", EGCA_KEY_P256, 256},
+    {"rsa-2048", EGCA_KEY_RSA, 2048},
+    {"rsa-3072", EGCA_KEY_RSA, 3072},
+    {"rsa-4096", EGCA_KEY_RSA, 4096},
 };
 
 enum egca_err
@@ -127,7 +127,7 @@ crypto_key_class(const EVP_PKEY *pkey)
 	if (!EVP_PKEY_is_a(pkey, "EC"))
 		return EGCA_KEY_NONE;
 	if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
-		group, sizeof(group), &n) != 1) {
+	        group, sizeof(group), &n) != 1) {
 		ERR_clear_error();
 		return EGCA_KEY_NONE;
 	}
@@ -210,8 +210,8 @@ egca_crypto_key_generate(enum egca_key_alg alg, int bits, EVP_PKEY **out)
 		return egca_err_set(EGCA_ERR_USAGE, "no key algorithm");
 	}
 	if (k == NULL)
-		return egca_err_ossl(EGCA_ERR_CRYPTO, "%s key generation failed",
-		    egca_crypto_key_alg_name(alg));
+		return egca_err_ossl(EGCA_ERR_CRYPTO,
+		    "%s key generation failed", egca_crypto_key_alg_name(alg));
 	*out = k;
 	return EGCA_OK;
 }
@@ -245,13 +245,14 @@ check_rsa(const EVP_PKEY *pkey, int *bits)
 		    "RSA public exponent must be odd and at least 65537");
 		goto out;
 	}
-	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, crypto_unconst(pkey),
-		 NULL)) == NULL) {
+	if ((ctx = EVP_PKEY_CTX_new_from_pkey(
+	         NULL, crypto_unconst(pkey), NULL)) == NULL) {
 		rc = egca_err_ossl(EGCA_ERR_CRYPTO, "EVP_PKEY_CTX_new");
 		goto out;
 	}
 	if (EVP_PKEY_public_check(ctx) != 1) {
-		rc = egca_err_ossl(EGCA_ERR_POLICY, "RSA public key is invalid");
+		rc =
+		    egca_err_ossl(EGCA_ERR_POLICY, "RSA public key is invalid");
 		goto out;
 	}
 	rc = EGCA_OK;
@@ -274,15 +275,15 @@ check_ec(const EVP_PKEY *pkey, enum egca_key_alg *alg, int *bits)
 	 * curve to that curve's name but remembers the encoding: check
 	 * both.
 	 */
-	if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_EC_ENCODING,
-		enc, sizeof(enc), &n) == 1 &&
+	if (EVP_PKEY_get_utf8_string_param(
+	        pkey, OSSL_PKEY_PARAM_EC_ENCODING, enc, sizeof(enc), &n) == 1 &&
 	    strcmp(enc, OSSL_PKEY_EC_ENCODING_GROUP) != 0) {
 		rc = egca_err_set(EGCA_ERR_POLICY,
 		    "explicit curve parameters are not allowed");
 		goto out;
 	}
 	if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
-		group, sizeof(group), &n) != 1) {
+	        group, sizeof(group), &n) != 1) {
 		ERR_clear_error();
 		rc = egca_err_set(EGCA_ERR_POLICY,
 		    "explicit curve parameters are not allowed");
@@ -295,8 +296,8 @@ check_ec(const EVP_PKEY *pkey, enum egca_key_alg *alg, int *bits)
 		goto out;
 	}
 	*bits = EVP_PKEY_get_bits(pkey);
-	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, crypto_unconst(pkey),
-		 NULL)) == NULL) {
+	if ((ctx = EVP_PKEY_CTX_new_from_pkey(
+	         NULL, crypto_unconst(pkey), NULL)) == NULL) {
 		rc = egca_err_ossl(EGCA_ERR_CRYPTO, "EVP_PKEY_CTX_new");
 		goto out;
 	}
@@ -318,8 +319,7 @@ out:
 }
 
 enum egca_err
-egca_crypto_key_check(const EVP_PKEY *pkey, enum egca_key_alg *alg,
-    int *bits)
+egca_crypto_key_check(const EVP_PKEY *pkey, enum egca_key_alg *alg, int *bits)
 {
 	enum egca_key_alg a = EGCA_KEY_NONE;
 	int b = 0;
@@ -336,8 +336,8 @@ egca_crypto_key_check(const EVP_PKEY *pkey, enum egca_key_alg *alg,
 		rc = egca_err_set(EGCA_ERR_POLICY,
 		    "key type %s is not allowed (SM2, EC, RSA only)",
 		    EVP_PKEY_get0_type_name(pkey) != NULL
-			? EVP_PKEY_get0_type_name(pkey)
-			: "?");
+		        ? EVP_PKEY_get0_type_name(pkey)
+		        : "?");
 	}
 	if (rc != EGCA_OK) {
 		a = EGCA_KEY_NONE;
@@ -367,8 +367,8 @@ egca_crypto_spki_decode(const uint8_t *der, size_t len, EVP_PKEY **out)
 		    "SubjectPublicKeyInfo: malformed or unsupported key");
 	if ((size_t)(p - der) != len) {
 		EVP_PKEY_free(k);
-		return egca_err_set(EGCA_ERR_INPUT,
-		    "SubjectPublicKeyInfo: trailing bytes");
+		return egca_err_set(
+		    EGCA_ERR_INPUT, "SubjectPublicKeyInfo: trailing bytes");
 	}
 	if ((rc = crypto_sm2_retype(&k)) != EGCA_OK) {
 		EVP_PKEY_free(k);
@@ -387,16 +387,16 @@ egca_crypto_spki_encode(const EVP_PKEY *pkey, uint8_t **der, size_t *len)
 	*der = NULL;
 	*len = 0;
 	if ((n = i2d_PUBKEY(pkey, NULL)) <= 0)
-		return egca_err_ossl(EGCA_ERR_CRYPTO,
-		    "cannot encode SubjectPublicKeyInfo");
+		return egca_err_ossl(
+		    EGCA_ERR_CRYPTO, "cannot encode SubjectPublicKeyInfo");
 	/* malloc, not OPENSSL_malloc: the caller frees with free(). */
 	if ((buf = malloc((size_t)n)) == NULL)
 		return egca_err_set(EGCA_ERR_NOMEM, "SubjectPublicKeyInfo");
 	p = buf;
 	if (i2d_PUBKEY(pkey, &p) != n) {
 		free(buf);
-		return egca_err_ossl(EGCA_ERR_CRYPTO,
-		    "cannot encode SubjectPublicKeyInfo");
+		return egca_err_ossl(
+		    EGCA_ERR_CRYPTO, "cannot encode SubjectPublicKeyInfo");
 	}
 	*der = buf;
 	*len = (size_t)n;
@@ -432,8 +432,8 @@ egca_crypto_key_public_equal(const EVP_PKEY *a, const EVP_PKEY *b)
 }
 
 enum egca_err
-egca_crypto_key_save(const EVP_PKEY *key, const char *path,
-    const char *pass, size_t pass_len)
+egca_crypto_key_save(
+    const EVP_PKEY *key, const char *path, const char *pass, size_t pass_len)
 {
 	PKCS8_PRIV_KEY_INFO *p8 = NULL;
 	X509_ALGOR *pbe = NULL;
@@ -448,15 +448,15 @@ egca_crypto_key_save(const EVP_PKEY *key, const char *path,
 		goto out;
 	}
 	if ((p8 = EVP_PKEY2PKCS8(key)) == NULL) {
-		rc = egca_err_ossl(EGCA_ERR_CRYPTO,
-		    "%s: cannot encode the private key", path);
+		rc = egca_err_ossl(
+		    EGCA_ERR_CRYPTO, "%s: cannot encode the private key", path);
 		goto out;
 	}
 	/* NULL salt and IV: OpenSSL draws them from its CSPRNG. */
 	if ((pbe = PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), NULL, 16, NULL,
-		 SCRYPT_N, SCRYPT_R, SCRYPT_P)) == NULL) {
-		rc = egca_err_ossl(EGCA_ERR_CRYPTO, "%s: PBES2/scrypt setup",
-		    path);
+	         SCRYPT_N, SCRYPT_R, SCRYPT_P)) == NULL) {
+		rc = egca_err_ossl(
+		    EGCA_ERR_CRYPTO, "%s: PBES2/scrypt setup", path);
 		goto out;
 	}
 	if ((enc = PKCS8_set0_pbe(pass, (int)pass_len, p8, pbe)) == NULL) {
@@ -481,8 +481,8 @@ out:
 }
 
 enum egca_err
-egca_crypto_key_load(const char *path, const char *pass, size_t pass_len,
-    EVP_PKEY **out)
+egca_crypto_key_load(
+    const char *path, const char *pass, size_t pass_len, EVP_PKEY **out)
 {
 	uint8_t *data = NULL;
 	size_t len;
@@ -494,8 +494,7 @@ egca_crypto_key_load(const char *path, const char *pass, size_t pass_len,
 	enum egca_err rc;
 
 	*out = NULL;
-	if ((rc = egca_file_read(path, KEY_FILE_MAX, &data, &len)) !=
-	    EGCA_OK)
+	if ((rc = egca_file_read(path, KEY_FILE_MAX, &data, &len)) != EGCA_OK)
 		goto out;
 	if (len > INT_MAX || pass_len > INT_MAX ||
 	    (bio = BIO_new_mem_buf(data, (int)len)) == NULL) {

@@ -30,12 +30,11 @@ egca_crypto_rand(uint8_t *buf, size_t len)
 }
 
 static enum egca_err
-digest(EVP_MD **md, const char *name, const void *data, size_t len,
-    uint8_t *out)
+digest(
+    EVP_MD **md, const char *name, const void *data, size_t len, uint8_t *out)
 {
 	if (pthread_once(&md_once, md_fetch) != 0 || *md == NULL)
-		return egca_err_ossl(EGCA_ERR_CRYPTO, "%s not available",
-		    name);
+		return egca_err_ossl(EGCA_ERR_CRYPTO, "%s not available", name);
 	if (EVP_Digest(data, len, out, NULL, *md, NULL) != 1)
 		return egca_err_ossl(EGCA_ERR_CRYPTO, "%s failed", name);
 	return EGCA_OK;

@@ -28,39 +28,38 @@
  * on input: NULL parameters for SM2/ECDSA (NRCAC certificates use them,
  * gm-standards.md 1.7) and absent parameters for RSA.
  */
-static const uint8_t der_sm2_sm3[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x81,
-    0x1c, 0xcf, 0x55, 0x01, 0x83, 0x75};
-static const uint8_t der_sm2_sm3_null[] = {0x30, 0x0c, 0x06, 0x08, 0x2a,
-    0x81, 0x1c, 0xcf, 0x55, 0x01, 0x83, 0x75, 0x05, 0x00};
-static const uint8_t der_ecdsa_sha256[] = {0x30, 0x0a, 0x06, 0x08, 0x2a,
-    0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
-static const uint8_t der_ecdsa_sha256_null[] = {0x30, 0x0c, 0x06, 0x08,
-    0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02, 0x05, 0x00};
-static const uint8_t der_ecdsa_sha384[] = {0x30, 0x0a, 0x06, 0x08, 0x2a,
-    0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03};
-static const uint8_t der_ecdsa_sha384_null[] = {0x30, 0x0c, 0x06, 0x08,
-    0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03, 0x05, 0x00};
-static const uint8_t der_rsa_sha256[] = {0x30, 0x0d, 0x06, 0x09, 0x2a,
-    0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00};
-static const uint8_t der_rsa_sha256_absent[] = {0x30, 0x0b, 0x06, 0x09,
-    0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b};
+static const uint8_t der_sm2_sm3[] = {
+    0x30, 0x0a, 0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x83, 0x75};
+static const uint8_t der_sm2_sm3_null[] = {0x30, 0x0c, 0x06, 0x08, 0x2a, 0x81,
+    0x1c, 0xcf, 0x55, 0x01, 0x83, 0x75, 0x05, 0x00};
+static const uint8_t der_ecdsa_sha256[] = {
+    0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
+static const uint8_t der_ecdsa_sha256_null[] = {0x30, 0x0c, 0x06, 0x08, 0x2a,
+    0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02, 0x05, 0x00};
+static const uint8_t der_ecdsa_sha384[] = {
+    0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03};
+static const uint8_t der_ecdsa_sha384_null[] = {0x30, 0x0c, 0x06, 0x08, 0x2a,
+    0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03, 0x05, 0x00};
+static const uint8_t der_rsa_sha256[] = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86,
+    0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00};
+static const uint8_t der_rsa_sha256_absent[] = {0x30, 0x0b, 0x06, 0x09, 0x2a,
+    0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b};
 
 static const struct {
 	enum egca_sig_alg alg;
 	const uint8_t *der;
 	size_t len;
 } encodings[] = {
-	{EGCA_SIG_SM2_SM3, der_sm2_sm3, sizeof(der_sm2_sm3)},
-	{EGCA_SIG_SM2_SM3, der_sm2_sm3_null, sizeof(der_sm2_sm3_null)},
-	{EGCA_SIG_ECDSA_SHA256, der_ecdsa_sha256, sizeof(der_ecdsa_sha256)},
-	{EGCA_SIG_ECDSA_SHA256, der_ecdsa_sha256_null,
-	    sizeof(der_ecdsa_sha256_null)},
-	{EGCA_SIG_ECDSA_SHA384, der_ecdsa_sha384, sizeof(der_ecdsa_sha384)},
-	{EGCA_SIG_ECDSA_SHA384, der_ecdsa_sha384_null,
-	    sizeof(der_ecdsa_sha384_null)},
-	{EGCA_SIG_RSA_SHA256, der_rsa_sha256, sizeof(der_rsa_sha256)},
-	{EGCA_SIG_RSA_SHA256, der_rsa_sha256_absent,
-	    sizeof(der_rsa_sha256_absent)},
+    {EGCA_SIG_SM2_SM3, der_sm2_sm3, sizeof(der_sm2_sm3)},
+    {EGCA_SIG_SM2_SM3, der_sm2_sm3_null, sizeof(der_sm2_sm3_null)},
+    {EGCA_SIG_ECDSA_SHA256, der_ecdsa_sha256, sizeof(der_ecdsa_sha256)},
+    {EGCA_SIG_ECDSA_SHA256, der_ecdsa_sha256_null,
+        sizeof(der_ecdsa_sha256_null)},
+    {EGCA_SIG_ECDSA_SHA384, der_ecdsa_sha384, sizeof(der_ecdsa_sha384)},
+    {EGCA_SIG_ECDSA_SHA384, der_ecdsa_sha384_null,
+        sizeof(der_ecdsa_sha384_null)},
+    {EGCA_SIG_RSA_SHA256, der_rsa_sha256, sizeof(der_rsa_sha256)},
+    {EGCA_SIG_RSA_SHA256, der_rsa_sha256_absent, sizeof(der_rsa_sha256_absent)},
 };
 
 #define NENCODINGS (sizeof(encodings) / sizeof(encodings[0]))
@@ -164,8 +163,8 @@ refuse_alg(const uint8_t *der, size_t len)
 	int ptype;
 	enum egca_err rc;
 
-	if (len > LONG_MAX || (a = d2i_X509_ALGOR(NULL, &p, (long)len)) ==
-	    NULL) {
+	if (len > LONG_MAX ||
+	    (a = d2i_X509_ALGOR(NULL, &p, (long)len)) == NULL) {
 		ERR_clear_error();
 		return egca_err_set(EGCA_ERR_INPUT,
 		    "signature AlgorithmIdentifier: malformed DER");
@@ -194,8 +193,8 @@ refuse_alg(const uint8_t *der, size_t len)
 }
 
 enum egca_err
-egca_crypto_sig_alg_parse(const uint8_t *der, size_t len,
-    enum egca_sig_alg *alg)
+egca_crypto_sig_alg_parse(
+    const uint8_t *der, size_t len, enum egca_sig_alg *alg)
 {
 	size_t i;
 
@@ -224,8 +223,8 @@ egca_crypto_sig_max(const EVP_PKEY *key)
 }
 
 enum egca_err
-crypto_md_init(EVP_MD_CTX *mctx, EVP_PKEY *key, enum egca_sig_alg alg,
-    int verify)
+crypto_md_init(
+    EVP_MD_CTX *mctx, EVP_PKEY *key, enum egca_sig_alg alg, int verify)
 {
 	EVP_PKEY_CTX *pctx = NULL;
 	const char *md;
@@ -235,19 +234,19 @@ crypto_md_init(EVP_MD_CTX *mctx, EVP_PKEY *key, enum egca_sig_alg alg,
 		return egca_err_set(EGCA_ERR_INTERNAL, "no digest for %s",
 		    egca_crypto_sig_alg_name(alg));
 	if (verify)
-		ok = EVP_DigestVerifyInit_ex(mctx, &pctx, md, NULL, NULL, key,
-		    NULL);
+		ok = EVP_DigestVerifyInit_ex(
+		    mctx, &pctx, md, NULL, NULL, key, NULL);
 	else
-		ok = EVP_DigestSignInit_ex(mctx, &pctx, md, NULL, NULL, key,
-		    NULL);
+		ok = EVP_DigestSignInit_ex(
+		    mctx, &pctx, md, NULL, NULL, key, NULL);
 	if (ok != 1)
 		return egca_err_ossl(EGCA_ERR_CRYPTO, "%s: %s init failed",
 		    egca_crypto_sig_alg_name(alg), verify ? "verify" : "sign");
 	/* Before the first update: Z is computed from the ID then. */
 	if (alg == EGCA_SIG_SM2_SM3 &&
 	    EVP_PKEY_CTX_set1_id(pctx, EGCA_SM2_ID, EGCA_SM2_ID_LEN) != 1)
-		return egca_err_ossl(EGCA_ERR_CRYPTO,
-		    "sm2-with-sm3: cannot set the user ID");
+		return egca_err_ossl(
+		    EGCA_ERR_CRYPTO, "sm2-with-sm3: cannot set the user ID");
 	if (alg == EGCA_SIG_RSA_SHA256 &&
 	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
 		return egca_err_ossl(EGCA_ERR_CRYPTO,
@@ -260,8 +259,7 @@ crypto_md_init(EVP_MD_CTX *mctx, EVP_PKEY *key, enum egca_sig_alg alg,
  * or for an "EC"-typed SM2 key a retyped copy in *tmp.
  */
 static enum egca_err
-key_for(EVP_PKEY *key, enum egca_sig_alg alg, EVP_PKEY **tmp,
-    EVP_PKEY **use)
+key_for(EVP_PKEY *key, enum egca_sig_alg alg, EVP_PKEY **tmp, EVP_PKEY **use)
 {
 	enum egca_key_alg k;
 	enum egca_err rc;
@@ -270,9 +268,8 @@ key_for(EVP_PKEY *key, enum egca_sig_alg alg, EVP_PKEY **tmp,
 	*use = key;
 	k = crypto_key_class(key);
 	if (!crypto_sig_fits(alg, k))
-		return egca_err_set(EGCA_ERR_INPUT,
-		    "%s does not fit a %s key", egca_crypto_sig_alg_name(alg),
-		    egca_crypto_key_alg_name(k));
+		return egca_err_set(EGCA_ERR_INPUT, "%s does not fit a %s key",
+		    egca_crypto_sig_alg_name(alg), egca_crypto_key_alg_name(k));
 	if (k == EGCA_KEY_SM2 && !EVP_PKEY_is_a(key, "SM2")) {
 		if ((rc = crypto_sm2_copy(key, tmp)) != EGCA_OK)
 			return rc;
@@ -282,8 +279,8 @@ key_for(EVP_PKEY *key, enum egca_sig_alg alg, EVP_PKEY **tmp,
 }
 
 enum egca_err
-egca_crypto_sign_tbs(EVP_PKEY *key, enum egca_sig_alg alg,
-    const uint8_t *tbs, size_t tbs_len, uint8_t *sig, size_t *sig_len)
+egca_crypto_sign_tbs(EVP_PKEY *key, enum egca_sig_alg alg, const uint8_t *tbs,
+    size_t tbs_len, uint8_t *sig, size_t *sig_len)
 {
 	EVP_MD_CTX *mctx = NULL;
 	EVP_PKEY *tmp = NULL, *use;
@@ -320,8 +317,8 @@ out:
 }
 
 enum egca_err
-egca_crypto_verify_tbs(EVP_PKEY *pub, enum egca_sig_alg alg,
-    const uint8_t *tbs, size_t tbs_len, const uint8_t *sig, size_t sig_len)
+egca_crypto_verify_tbs(EVP_PKEY *pub, enum egca_sig_alg alg, const uint8_t *tbs,
+    size_t tbs_len, const uint8_t *sig, size_t sig_len)
 {
 	EVP_MD_CTX *mctx = NULL;
 	EVP_PKEY *tmp = NULL, *use;
@@ -338,8 +335,9 @@ egca_crypto_verify_tbs(EVP_PKEY *pub, enum egca_sig_alg alg,
 	/* 0 is a bad signature, < 0 a malformed one: both are refusals. */
 	if (EVP_DigestVerify(mctx, sig, sig_len, tbs, tbs_len) != 1) {
 		ERR_clear_error();
-		rc = egca_err_set(EGCA_ERR_AUTH, "%s: signature does not verify",
-		    egca_crypto_sig_alg_name(alg));
+		rc =
+		    egca_err_set(EGCA_ERR_AUTH, "%s: signature does not verify",
+		        egca_crypto_sig_alg_name(alg));
 		goto out;
 	}
 	rc = EGCA_OK;
