@@ -52,19 +52,15 @@ egca_ca_details(const char *fmt, ...)
 }
 
 char *
-egca_ca_url(const char *base_url, const char *fmt, const char *name)
+egca_ca_url(const char *base_url, const char *path, const char *name,
+    const char *suffix)
 {
-	size_t n = strlen(base_url) + strlen(fmt) + strlen(name) + 1;
-	char *path = malloc(n), *url = malloc(n);
+	size_t n = strlen(base_url) + strlen(path) + strlen(name) +
+	    strlen(suffix) + 1;
+	char *url = malloc(n);
 
-	if (path == NULL || url == NULL) {
-		free(path);
-		free(url);
-		return NULL;
-	}
-	snprintf(path, n, fmt, name);
-	snprintf(url, n, "%s%s", base_url, path);
-	free(path);
+	if (url != NULL)
+		snprintf(url, n, "%s%s%s%s", base_url, path, name, suffix);
 	return url;
 }
 
@@ -135,7 +131,7 @@ self_sign(struct egca_signer *sg, const struct egca_ca_create_opts *o,
 	t.spki_len = spki_len;
 	t.not_before = now;
 	t.not_after = now + (int64_t)o->validity_days * 86400;
-	t.ca_repository_url = egca_ca_url(cfg->base_url, "/ca/%s.crt", o->name);
+	t.ca_repository_url = egca_ca_url(cfg->base_url, "/ca/", o->name, ".crt");
 	e = egca_pki_cert_build_tbs(&t, &tbs);
 	free(UNCONST(t.ca_repository_url));
 	if (e != EGCA_OK)

@@ -29,7 +29,8 @@ struct egca_issuer {
 
 /* JSON text for audit details from a jansson pack format (malloc'd). */
 char *egca_ca_details(const char *fmt, ...);
-/* base_url + fmt with name substituted (malloc'd). */
-char *egca_ca_url(const char *base_url, const char *fmt, const char *name);
+/* base_url + path + name + suffix (malloc'd). */
+char *egca_ca_url(const char *base_url, const char *path, const char *name,
+    const char *suffix);
 
 #endif

@@ -102,9 +102,9 @@ egca_ca_issuer_new(const char *name, const uint8_t *cert_der, size_t cert_len,
 	info.subject_der = NULL;
 	is->not_after = info.not_after;
 	is->name = strdup(name);
-	is->crl_url = egca_ca_url(base_url, "/crl/%s.crl", name);
-	is->ocsp_url = egca_ca_url(base_url, "/ocsp%s", "");
-	is->ca_issuers_url = egca_ca_url(base_url, "/ca/%s.crt", name);
+	is->crl_url = egca_ca_url(base_url, "/crl/", name, ".crl");
+	is->ocsp_url = egca_ca_url(base_url, "/ocsp", "", "");
+	is->ca_issuers_url = egca_ca_url(base_url, "/ca/", name, ".crt");
 	if (!is->name || !is->crl_url || !is->ocsp_url ||
 	    !is->ca_issuers_url) {
 		e = egca_err_set(EGCA_ERR_NOMEM, "out of memory");

@@ -1,0 +1,191 @@
+/* egca init: a new data directory with its configuration, store and CA. */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "egca/file.h"
+
+static const char help[] =
+    "usage: egca init [--dir DIR] [options]\n"
+    "\n"
+    "Creates the data directory DIR: egca.conf, the store (SQLite egca.db\n"
+    "by default, schema migrations applied), the profiles, and the first\n"
+    "CA with its key encrypted under a passphrase. Refuses a directory\n"
+    "that already holds an egca.conf.\n"
+    "\n"
+    "options:\n"
+    "  --dir DIR               data directory (default $EGCA_DIR or "
+    "./egca-data)\n"
+    "  --store URI             sqlite:PATH (default sqlite:egca.db) or a\n"
+    "                          PostgreSQL URI postgresql://...\n"
+    "  --base-url URL          where CRLs, OCSP and CA certificates are\n"
+    "                          published (default http://127.0.0.1:8080)\n"
+    "  --profiles DIR          profiles to copy (default: the installed "
+    "ones)\n" CLI_CA_OPTS_HELP
+    "  --json                  print the result as JSON\n"
+    "  -h, --help              this help\n";
+
+static const char *
+profiles_source(const char *opt)
+{
+	static char buf[4096];
+	const char *env = getenv("EGCA_PROFILES");
+	const char *cands[3] = {EGCA_SHARE_DIR "/profiles",
+	    EGCA_SOURCE_DIR "/profiles", NULL};
+	size_t i;
+
+	if (opt != NULL)
+		return opt;
+	if (env != NULL && env[0] != '\0')
+		return env;
+	for (i = 0; cands[i] != NULL; i++) {
+		snprintf(buf, sizeof(buf), "%s/root.json", cands[i]);
+		if (egca_file_exists(buf))
+			return cands[i];
+	}
+	return cands[1];
+}
+
+static enum egca_err
+copy_profiles(const char *from, const char *to)
+{
+	DIR *d;
+	struct dirent *de;
+	char *src, *dst;
+	uint8_t *data;
+	size_t len, n, copied = 0;
+	enum egca_err e = EGCA_OK;
+
+	if ((d = opendir(from)) == NULL)
+		return egca_err_set(EGCA_ERR_NOTFOUND,
+		    "%s: no profiles directory (use --profiles DIR)", from);
+	if ((e = egca_file_mkdirs(to, 0750)) != EGCA_OK) {
+		closedir(d);
+		return e;
+	}
+	while (e == EGCA_OK && (de = readdir(d)) != NULL) {
+		n = strlen(de->d_name);
+		if (n < 6 || strcmp(de->d_name + n - 5, ".json") != 0)
+			continue;
+		src = egca_file_join(from, de->d_name);
+		dst = egca_file_join(to, de->d_name);
+		if (src == NULL || dst == NULL)
+			e = egca_err_set(EGCA_ERR_NOMEM, "out of memory");
+		else if ((e = egca_file_read(src, 1 << 20, &data, &len)) ==
+		    EGCA_OK) {
+			e = egca_file_write_atomic(dst, data, len, 0640);
+			free(data);
+			copied++;
+		}
+		free(src);
+		free(dst);
+	}
+	closedir(d);
+	if (e == EGCA_OK && copied == 0)
+		e = egca_err_set(EGCA_ERR_NOTFOUND, "%s: no *.json profiles",
+		    from);
+	return e;
+}
+
+int
+cmd_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"dir", required_argument, NULL, 'd'},
+		{"store", required_argument, NULL, 'D'},
+		{"base-url", required_argument, NULL, 'b'},
+		{"profiles", required_argument, NULL, 'P'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		CLI_CA_OPTS,
+		{NULL, 0, NULL, 0},
+	};
+	struct cli_ca_args a = {NULL, "sm2", NULL, 3650, 0, NULL, 0};
+	struct cli_env env;
+	const char *dir = NULL, *store = NULL, *base = NULL, *prof = NULL;
+	char *conf = NULL, *pdir = NULL;
+	int c, rc, r;
+	enum egca_err e;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return 0;
+	}
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'D':
+			store = optarg;
+			break;
+		case 'b':
+			base = optarg;
+			break;
+		case 'P':
+			prof = optarg;
+			break;
+		case 'j':
+			a.json = 1;
+			break;
+		default:
+			r = cli_ca_args_opt(&a, c, optarg);
+			if (r < 0)
+				return cli_fail(EGCA_ERR_USAGE);
+			if (r == 0)
+				return cli_usage_error("init",
+				    "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("init", "unexpected argument '%s'",
+		    argv[optind]);
+	if (a.name == NULL)
+		a.name = a.subordinate ? "sub" : "root";
+	if (a.subject == NULL)
+		a.subject = a.subordinate ?
+				"C=CN,O=egca demo,CN=egca demo SM2 sub CA" :
+				"C=CN,O=egca demo,CN=egca demo SM2 root CA";
+	dir = cli_dir(dir);
+	if ((conf = egca_file_join(dir, EGCA_CONFIG_FILE)) == NULL)
+		return cli_fail(EGCA_ERR_NOMEM);
+	if (egca_file_exists(conf)) {
+		free(conf);
+		return cli_fail(egca_err_set(EGCA_ERR_EXISTS,
+		    "%s is already an egca data directory: refusing to "
+		    "initialise it again", dir));
+	}
+	if ((e = egca_ca_name_check(a.name)) != EGCA_OK ||
+	    (e = egca_file_mkdirs(dir, 0750)) != EGCA_OK) {
+		free(conf);
+		return cli_fail(e);
+	}
+	pdir = egca_file_join(dir, "profiles");
+	if (pdir == NULL) {
+		free(conf);
+		return cli_fail(EGCA_ERR_NOMEM);
+	}
+	e = copy_profiles(profiles_source(prof), pdir);
+	free(pdir);
+	if (e == EGCA_OK)
+		e = egca_config_create(dir, store, base, a.name);
+	if (e != EGCA_OK) {
+		free(conf);
+		return cli_fail(e);
+	}
+	if ((e = cli_open(dir, &env)) != EGCA_OK) {
+		unlink(conf);
+		free(conf);
+		return cli_fail(e);
+	}
+	rc = cli_ca_create(&env, &a);
+	cli_close(&env);
+	/* Without a CA the directory is not initialised: allow a retry. */
+	if (rc != 0)
+		unlink(conf);
+	free(conf);
+	return rc;
+}
