@@ -35,8 +35,8 @@ struct store_val {
 };
 
 /* Called for each result row; a non-OK return stops and is returned. */
-typedef enum egca_err (*store_row_fn)(void *arg, const struct store_val *col,
-    size_t ncol);
+typedef enum egca_err (*store_row_fn)(
+    void *arg, const struct store_val *col, size_t ncol);
 
 struct store_ops {
 	const char *name;
@@ -62,18 +62,18 @@ struct store_ops {
 struct egca_store {
 	const struct store_ops *ops;
 	enum egca_store_driver driver;
-	void *be;	  /* backend state */
+	void *be; /* backend state */
 	int schema_version;
-	int tx_depth;	  /* > 0 inside egca_store_tx */
+	int tx_depth;     /* > 0 inside egca_store_tx */
 	uint64_t retries; /* conflicts retried so far (tests) */
 	unsigned int seed;
 };
 
 /* Backends: fill st->ops and st->be. */
-enum egca_err egca_store_sqlite_connect(struct egca_store *st,
-    const char *path, int create);
-enum egca_err egca_store_pg_connect(struct egca_store *st,
-    const char *conninfo);
+enum egca_err egca_store_sqlite_connect(
+    struct egca_store *st, const char *path, int create);
+enum egca_err egca_store_pg_connect(
+    struct egca_store *st, const char *conninfo);
 /* SQLite only: the busy timeout in milliseconds (tests). */
 void egca_store_sqlite_busy_timeout(struct egca_store *st, int ms);
 
@@ -92,18 +92,18 @@ EGCA_MUST_CHECK enum egca_err egca_store_exec(struct egca_store *st,
  * NULL gives NULL, 0 length. A zero-length blob gives a non-NULL
  * pointer.
  */
-EGCA_MUST_CHECK enum egca_err egca_store_col_text(const struct store_val *v,
-    char **out);
-EGCA_MUST_CHECK enum egca_err egca_store_col_int(const struct store_val *v,
-    int64_t *out);
-EGCA_MUST_CHECK enum egca_err egca_store_col_blob(const struct store_val *v,
-    uint8_t **out, size_t *out_len);
+EGCA_MUST_CHECK enum egca_err egca_store_col_text(
+    const struct store_val *v, char **out);
+EGCA_MUST_CHECK enum egca_err egca_store_col_int(
+    const struct store_val *v, int64_t *out);
+EGCA_MUST_CHECK enum egca_err egca_store_col_blob(
+    const struct store_val *v, uint8_t **out, size_t *out_len);
 
 /*
  * Makes room for one more element of size elem in *arr (n used, *cap
  * allocated), doubling; EGCA_ERR_NOMEM leaves *arr as it was.
  */
-EGCA_MUST_CHECK enum egca_err egca_store_grow(void **arr, size_t *cap,
-    size_t n, size_t elem);
+EGCA_MUST_CHECK enum egca_err egca_store_grow(
+    void **arr, size_t *cap, size_t n, size_t elem);
 
 #endif

@@ -5,8 +5,8 @@
 #include "egca/store.h"
 #include "store/backend.h"
 
-#define CA_COLS                                                              \
-	"name, status, mode, key_alg, key_file, subject, subject_der,"       \
+#define CA_COLS                                                                \
+	"name, status, mode, key_alg, key_file, subject, subject_der,"         \
 	" cert_der, csr_der, chain_pem, created_at, not_after"
 
 void
@@ -41,12 +41,12 @@ decode(const struct store_val *c, size_t ncol, struct egca_ca_rec *r)
 	    (err = egca_store_col_text(&c[3], &r->key_alg)) != EGCA_OK ||
 	    (err = egca_store_col_text(&c[4], &r->key_file)) != EGCA_OK ||
 	    (err = egca_store_col_text(&c[5], &r->subject)) != EGCA_OK ||
-	    (err = egca_store_col_blob(&c[6], &r->subject_der,
-		 &r->subject_der_len)) != EGCA_OK ||
-	    (err = egca_store_col_blob(&c[7], &r->cert_der,
-		 &r->cert_der_len)) != EGCA_OK ||
-	    (err = egca_store_col_blob(&c[8], &r->csr_der,
-		 &r->csr_der_len)) != EGCA_OK ||
+	    (err = egca_store_col_blob(
+	         &c[6], &r->subject_der, &r->subject_der_len)) != EGCA_OK ||
+	    (err = egca_store_col_blob(
+	         &c[7], &r->cert_der, &r->cert_der_len)) != EGCA_OK ||
+	    (err = egca_store_col_blob(&c[8], &r->csr_der, &r->csr_der_len)) !=
+	        EGCA_OK ||
 	    (err = egca_store_col_text(&c[9], &r->chain_pem)) != EGCA_OK ||
 	    (err = egca_store_col_int(&c[10], &r->created_at)) != EGCA_OK ||
 	    (err = egca_store_col_int(&c[11], &r->not_after)) != EGCA_OK)
@@ -82,13 +82,13 @@ egca_store_ca_insert(struct egca_store *st, const struct egca_ca_rec *r)
 	 * PostgreSQL an error would abort the caller's transaction.
 	 */
 	if ((err = egca_store_exec(st,
-		 "INSERT INTO ca (" CA_COLS ") VALUES ($1, $2, $3, $4, $5, $6,"
-		 " $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
-		 p, 12, NULL, NULL, &n)) != EGCA_OK)
+	         "INSERT INTO ca (" CA_COLS ") VALUES ($1, $2, $3, $4, $5, $6,"
+	         " $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
+	         p, 12, NULL, NULL, &n)) != EGCA_OK)
 		return err;
 	if (n == 0)
-		return egca_err_set(EGCA_ERR_EXISTS, "CA %s already exists",
-		    r->name);
+		return egca_err_set(
+		    EGCA_ERR_EXISTS, "CA %s already exists", r->name);
 	return EGCA_OK;
 }
 
@@ -105,13 +105,13 @@ egca_store_ca_activate(struct egca_store *st, const struct egca_ca_rec *r)
 	p[3] = egca_store_text(r->chain_pem ? r->chain_pem : "");
 	p[4] = egca_store_int(r->not_after);
 	if ((err = egca_store_exec(st,
-		 "UPDATE ca SET status = $2, cert_der = $3, chain_pem = $4,"
-		 " not_after = $5 WHERE name = $1",
-		 p, 5, NULL, NULL, &n)) != EGCA_OK)
+	         "UPDATE ca SET status = $2, cert_der = $3, chain_pem = $4,"
+	         " not_after = $5 WHERE name = $1",
+	         p, 5, NULL, NULL, &n)) != EGCA_OK)
 		return err;
 	if (n == 0)
-		return egca_err_set(EGCA_ERR_NOTFOUND, "no CA named %s",
-		    r->name);
+		return egca_err_set(
+		    EGCA_ERR_NOTFOUND, "no CA named %s", r->name);
 	return EGCA_OK;
 }
 
@@ -135,8 +135,8 @@ get_row(void *arg, const struct store_val *col, size_t ncol)
 }
 
 enum egca_err
-egca_store_ca_get(struct egca_store *st, const char *name,
-    struct egca_ca_rec *out)
+egca_store_ca_get(
+    struct egca_store *st, const char *name, struct egca_ca_rec *out)
 {
 	struct get_arg g = {.rec = out};
 	struct store_val p[1];
@@ -145,8 +145,8 @@ egca_store_ca_get(struct egca_store *st, const char *name,
 	memset(out, 0, sizeof(*out));
 	p[0] = egca_store_text(name);
 	if ((err = egca_store_exec(st,
-		 "SELECT " CA_COLS " FROM ca WHERE name = $1", p, 1, get_row,
-		 &g, NULL)) != EGCA_OK) {
+	         "SELECT " CA_COLS " FROM ca WHERE name = $1", p, 1, get_row,
+	         &g, NULL)) != EGCA_OK) {
 		egca_store_ca_rec_free(out);
 		return err;
 	}
@@ -166,8 +166,8 @@ list_row(void *arg, const struct store_val *col, size_t ncol)
 	struct list_arg *l = arg;
 	enum egca_err err;
 
-	if ((err = egca_store_grow((void **)&l->v, &l->cap, l->n,
-		 sizeof(*l->v))) != EGCA_OK)
+	if ((err = egca_store_grow(
+	         (void **)&l->v, &l->cap, l->n, sizeof(*l->v))) != EGCA_OK)
 		return err;
 	if ((err = decode(col, ncol, &l->v[l->n])) != EGCA_OK)
 		return err;
@@ -184,8 +184,8 @@ egca_store_ca_list(struct egca_store *st, struct egca_ca_rec **out, size_t *n)
 	*out = NULL;
 	*n = 0;
 	if ((err = egca_store_exec(st,
-		 "SELECT " CA_COLS " FROM ca ORDER BY name", NULL, 0, list_row,
-		 &l, NULL)) != EGCA_OK) {
+	         "SELECT " CA_COLS " FROM ca ORDER BY name", NULL, 0, list_row,
+	         &l, NULL)) != EGCA_OK) {
 		egca_store_ca_list_free(l.v, l.n);
 		return err;
 	}

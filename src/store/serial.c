@@ -19,9 +19,9 @@ egca_store_serial_reserve(struct egca_store *st, const char *ca,
 	p[2] = egca_store_text(tbs_sm3_hex);
 	p[3] = egca_store_int(at);
 	if ((err = egca_store_exec(st,
-		 "INSERT INTO serial_reservation (ca, serial, tbs_sm3,"
-		 " reserved_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-		 p, 4, NULL, NULL, &n)) != EGCA_OK)
+	         "INSERT INTO serial_reservation (ca, serial, tbs_sm3,"
+	         " reserved_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+	         p, 4, NULL, NULL, &n)) != EGCA_OK)
 		return err;
 	if (n == 0)
 		return egca_err_set(EGCA_ERR_EXISTS,

@@ -46,35 +46,35 @@ sq_err(sqlite3 *db, const char *what)
 	switch (ext & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		return egca_err_set(EGCA_ERR_CONFLICT, "sqlite: %s: %s", what,
-		    msg);
+		return egca_err_set(
+		    EGCA_ERR_CONFLICT, "sqlite: %s: %s", what, msg);
 	case SQLITE_CONSTRAINT:
 		if (ext == SQLITE_CONSTRAINT_UNIQUE ||
 		    ext == SQLITE_CONSTRAINT_PRIMARYKEY)
-			return egca_err_set(EGCA_ERR_EXISTS, "sqlite: %s: %s",
-			    what, msg);
+			return egca_err_set(
+			    EGCA_ERR_EXISTS, "sqlite: %s: %s", what, msg);
 		if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
 			return egca_err_set(EGCA_ERR_NOTFOUND,
 			    "sqlite: %s: %s (referenced row missing)", what,
 			    msg);
-		return egca_err_set(EGCA_ERR_INPUT, "sqlite: %s: %s", what,
-		    msg);
+		return egca_err_set(
+		    EGCA_ERR_INPUT, "sqlite: %s: %s", what, msg);
 	case SQLITE_NOMEM:
-		return egca_err_set(EGCA_ERR_NOMEM, "sqlite: %s: %s", what,
-		    msg);
+		return egca_err_set(
+		    EGCA_ERR_NOMEM, "sqlite: %s: %s", what, msg);
 	case SQLITE_IOERR:
 	case SQLITE_FULL:
 		return egca_err_set(EGCA_ERR_IO, "sqlite: %s: %s", what, msg);
 	default:
-		return egca_err_set(EGCA_ERR_STORE, "sqlite: %s: %s", what,
-		    msg);
+		return egca_err_set(
+		    EGCA_ERR_STORE, "sqlite: %s: %s", what, msg);
 	}
 }
 
 /* A cached statement for sql, or a fresh one (*slot NULL) if busy. */
 static enum egca_err
-get_stmt(struct sq *q, const char *sql, sqlite3_stmt **out,
-    struct cached **slot)
+get_stmt(
+    struct sq *q, const char *sql, sqlite3_stmt **out, struct cached **slot)
 {
 	struct cached *c, *victim = NULL;
 	size_t i;
@@ -112,7 +112,7 @@ get_stmt(struct sq *q, const char *sql, sqlite3_stmt **out,
 		victim->stmt = NULL;
 	}
 	if (sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-		&victim->stmt, NULL) != SQLITE_OK) {
+	        &victim->stmt, NULL) != SQLITE_OK) {
 		victim->stmt = NULL;
 		return sq_err(q->db, "prepare");
 	}
@@ -171,8 +171,9 @@ bind(struct sq *q, sqlite3_stmt *stmt, const struct store_val *param,
 			    SQLITE_STATIC, SQLITE_UTF8);
 			break;
 		case STORE_BLOB:
-			rc = sqlite3_bind_blob64(stmt, idx, v->len ? v->b : "",
-			    v->len, SQLITE_STATIC);
+			rc = sqlite3_bind_blob64(stmt, idx,
+			    v->len ? (const void *)v->b : "", v->len,
+			    SQLITE_STATIC);
 			break;
 		case STORE_NULL:
 		default:
@@ -193,8 +194,8 @@ row(sqlite3_stmt *stmt, store_row_fn fn, void *arg)
 
 	n = sqlite3_column_count(stmt);
 	if (n > MAX_COLS)
-		return egca_err_set(EGCA_ERR_INTERNAL,
-		    "sqlite: too many columns");
+		return egca_err_set(
+		    EGCA_ERR_INTERNAL, "sqlite: too many columns");
 	for (i = 0; i < n; i++) {
 		memset(&col[i], 0, sizeof(col[i]));
 		switch (sqlite3_column_type(stmt, i)) {
@@ -219,8 +220,8 @@ row(sqlite3_stmt *stmt, store_row_fn fn, void *arg)
 			col[i].s = (const char *)sqlite3_column_text(stmt, i);
 			col[i].len = (size_t)sqlite3_column_bytes(stmt, i);
 			if (col[i].s == NULL)
-				return egca_err_set(EGCA_ERR_NOMEM,
-				    "sqlite: out of memory");
+				return egca_err_set(
+				    EGCA_ERR_NOMEM, "sqlite: out of memory");
 			break;
 		}
 	}
@@ -316,14 +317,14 @@ sq_close(struct egca_store *st)
 }
 
 static const struct store_ops sqlite_ops = {
-	.name = "sqlite",
-	.close = sq_close,
-	.exec = sq_exec,
-	.script = sq_script,
-	.begin = sq_begin,
-	.commit = sq_commit,
-	.rollback = sq_rollback,
-	.migration_lock = NULL, /* BEGIN IMMEDIATE serializes them */
+    .name = "sqlite",
+    .close = sq_close,
+    .exec = sq_exec,
+    .script = sq_script,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .migration_lock = NULL, /* BEGIN IMMEDIATE serializes them */
 };
 
 static enum egca_err
@@ -345,8 +346,7 @@ egca_store_sqlite_busy_timeout(struct egca_store *st, int ms)
 }
 
 enum egca_err
-egca_store_sqlite_connect(struct egca_store *st, const char *path,
-    int create)
+egca_store_sqlite_connect(struct egca_store *st, const char *path, int create)
 {
 	struct sq *q;
 	enum egca_err err;
@@ -366,25 +366,26 @@ egca_store_sqlite_connect(struct egca_store *st, const char *path,
 	rc = sqlite3_open_v2(path, &q->db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		if (q->db == NULL)
-			return egca_err_set(EGCA_ERR_NOMEM,
-			    "sqlite: out of memory");
+			return egca_err_set(
+			    EGCA_ERR_NOMEM, "sqlite: out of memory");
 		if ((rc & 0xff) == SQLITE_CANTOPEN && !create)
 			return egca_err_set(EGCA_ERR_NOTFOUND,
 			    "sqlite: cannot open %s: %s", path,
 			    sqlite3_errmsg(q->db));
-		return egca_err_set(EGCA_ERR_STORE, "sqlite: cannot open %s: %s",
-		    path, sqlite3_errmsg(q->db));
+		return egca_err_set(EGCA_ERR_STORE,
+		    "sqlite: cannot open %s: %s", path, sqlite3_errmsg(q->db));
 	}
 	sqlite3_extended_result_codes(q->db, 1);
 	sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS);
-	if ((err = sq_exec(st, "PRAGMA journal_mode=WAL", NULL, 0,
-		 journal_mode, &wal, NULL)) != EGCA_OK)
+	if ((err = sq_exec(st, "PRAGMA journal_mode=WAL", NULL, 0, journal_mode,
+	         &wal, NULL)) != EGCA_OK)
 		return err;
 	if (!wal)
 		return egca_err_set(EGCA_ERR_STORE,
 		    "sqlite: %s: cannot switch to WAL journal mode", path);
-	if ((err = sq_script(st, "PRAGMA synchronous=FULL;"
-				 " PRAGMA foreign_keys=ON")) != EGCA_OK)
+	if ((err = sq_script(st,
+	         "PRAGMA synchronous=FULL;"
+	         " PRAGMA foreign_keys=ON")) != EGCA_OK)
 		return err;
 	return EGCA_OK;
 }

@@ -184,7 +184,7 @@ backoff(struct egca_store *st, int attempt)
 	cap_us = 1000L << (attempt < 6 ? attempt : 6);
 	if (cap_us > 50000)
 		cap_us = 50000;
-	us = 200 + (long)(rand_r(&st->seed) % (unsigned)cap_us);
+	us = 200 + (long)((unsigned)rand_r(&st->seed) % (unsigned)cap_us);
 	ts.tv_sec = 0;
 	ts.tv_nsec = us * 1000;
 	nanosleep(&ts, NULL);
@@ -284,9 +284,9 @@ migrate_one(struct egca_store *st, void *arg)
 	p[1] = egca_store_text(ma->m->name);
 	p[2] = egca_store_int((int64_t)time(NULL));
 	if ((err = egca_store_exec(st,
-		 "INSERT INTO schema_migrations (version, name, applied_at)"
-		 " VALUES ($1, $2, $3)",
-		 p, 3, NULL, NULL, NULL)) != EGCA_OK)
+	         "INSERT INTO schema_migrations (version, name, applied_at)"
+	         " VALUES ($1, $2, $3)",
+	         p, 3, NULL, NULL, NULL)) != EGCA_OK)
 		return err;
 	ma->applied = 1;
 	return EGCA_OK;
@@ -456,8 +456,9 @@ egca_store_test_reset(const char *uri)
 	}
 	if ((err = store_connect(uri, 0, &st)) != EGCA_OK)
 		return err;
-	err = st->ops->script(st, "DROP SCHEMA IF EXISTS public CASCADE;"
-				  " CREATE SCHEMA public");
+	err = st->ops->script(st,
+	    "DROP SCHEMA IF EXISTS public CASCADE;"
+	    " CREATE SCHEMA public");
 	egca_store_close(st);
 	return err;
 }

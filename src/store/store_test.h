@@ -10,8 +10,8 @@
 #include "egca/store.h"
 
 /* Runs SQL statements (no parameters, no results) on st. */
-EGCA_MUST_CHECK enum egca_err egca_store_test_exec(struct egca_store *st,
-    const char *sql);
+EGCA_MUST_CHECK enum egca_err egca_store_test_exec(
+    struct egca_store *st, const char *sql);
 /*
  * Empties the database behind uri without migrating it: PostgreSQL drops
  * and recreates schema public; SQLite removes the file and its -wal and

@@ -28,7 +28,7 @@ CREATE TABLE trust_anchor (
 	added_at BIGINT NOT NULL
 );
 
--- Written before anything is signed (reliability-scenarios §0 item 1):
+-- Written before anything is signed (reliability-scenarios, section 0 item 1):
 -- a serial is used at most once per CA, even if signing then fails.
 CREATE TABLE serial_reservation (
 	ca TEXT NOT NULL REFERENCES ca (name),
