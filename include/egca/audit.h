@@ -35,31 +35,31 @@ struct egca_audit_event {
  * Appends ev as the next event. Must run inside egca_store_tx() so the
  * event commits with the change it records.
  */
-EGCA_MUST_CHECK enum egca_err egca_audit_append(struct egca_store *st,
-    const struct egca_audit_event *ev);
+EGCA_MUST_CHECK enum egca_err egca_audit_append(
+    struct egca_store *st, const struct egca_audit_event *ev);
 
 /*
  * Convenience for failures recorded in a transaction of their own (a
  * refused request changes nothing but is still audited).
  */
-EGCA_MUST_CHECK enum egca_err egca_audit_record(struct egca_store *st,
-    const struct egca_audit_event *ev);
+EGCA_MUST_CHECK enum egca_err egca_audit_record(
+    struct egca_store *st, const struct egca_audit_event *ev);
 
 struct egca_audit_report {
-	int64_t events;	     /* events checked */
-	int64_t first_bad;   /* position (1-based) of the first break; 0 = none */
-	int64_t bad_seq;     /* seq stored at that position */
-	char reason[160];    /* "hash mismatch", "sequence gap", ... */
-	int64_t head_seq;    /* the last good seq */
-	char head_hash[65];  /* hex SM3 of the last good event */
+	int64_t events;    /* events checked */
+	int64_t first_bad; /* position (1-based) of the first break; 0 = none */
+	int64_t bad_seq;   /* seq stored at that position */
+	char reason[160];  /* "hash mismatch", "sequence gap", ... */
+	int64_t head_seq;  /* the last good seq */
+	char head_hash[65]; /* hex SM3 of the last good event */
 };
 
 /*
  * Verifies the whole chain. EGCA_OK when intact; EGCA_ERR_INTEGRITY
  * with report->first_bad set otherwise.
  */
-EGCA_MUST_CHECK enum egca_err egca_audit_verify(struct egca_store *st,
-    struct egca_audit_report *report);
+EGCA_MUST_CHECK enum egca_err egca_audit_verify(
+    struct egca_store *st, struct egca_audit_report *report);
 
 /* Computes an event's hash (exposed for tests). */
 EGCA_MUST_CHECK enum egca_err egca_audit_hash(const struct egca_audit_rec *r,

@@ -35,7 +35,7 @@ struct egca_ctx {
 struct egca_ca_create_opts {
 	const char *name; /* [a-z0-9-]{1,63} */
 	enum egca_key_alg alg;
-	int bits;	     /* RSA only */
+	int bits;            /* RSA only */
 	const char *subject; /* text, egca_pki_name_parse */
 	int validity_days;   /* root: <= 3653 */
 	int subordinate;     /* 1: make a CSR for the source point */
@@ -47,15 +47,15 @@ struct egca_ca_create_opts {
  * Creates a CA: key (encrypted to keys/<name>.key), then a self-signed
  * certificate (root) or a CSR (subordinate, status "pending").
  */
-EGCA_MUST_CHECK enum egca_err egca_ca_create(const struct egca_ctx *ctx,
-    const struct egca_ca_create_opts *o);
+EGCA_MUST_CHECK enum egca_err egca_ca_create(
+    const struct egca_ctx *ctx, const struct egca_ca_create_opts *o);
 
 /* Checks a CA name ([a-z0-9-]{1,63}); EGCA_ERR_USAGE otherwise. */
 EGCA_MUST_CHECK enum egca_err egca_ca_name_check(const char *name);
 
 /* name NULL or "" means the configured default CA. */
-EGCA_MUST_CHECK enum egca_err egca_ca_get(const struct egca_ctx *ctx,
-    const char *name, struct egca_ca_rec *out);
+EGCA_MUST_CHECK enum egca_err egca_ca_get(
+    const struct egca_ctx *ctx, const char *name, struct egca_ca_rec *out);
 
 /*
  * Imports the certificate issued for a pending subordinate CA. in holds
@@ -96,11 +96,11 @@ void egca_ca_issuer_free(struct egca_issuer *is);
 const char *egca_ca_issuer_name(const struct egca_issuer *is);
 
 struct egca_issue_req {
-	const char *profile;	     /* profile name */
-	const struct egca_csr *csr;  /* parsed and verified */
-	const char *subject;	     /* text; NULL: the CSR's subject */
+	const char *profile;        /* profile name */
+	const struct egca_csr *csr; /* parsed and verified */
+	const char *subject;        /* text; NULL: the CSR's subject */
 	struct egca_identity identity;
-	int validity_days;	     /* 0: the profile's default */
+	int validity_days; /* 0: the profile's default */
 	const char *const *san_dns;
 	size_t n_san_dns;
 	const char *const *san_email;
@@ -111,7 +111,7 @@ struct egca_issue_req {
 
 struct egca_issue_result {
 	char serial[2 * 20 + 1]; /* hex */
-	uint8_t *der;		 /* caller frees */
+	uint8_t *der;            /* caller frees */
 	size_t der_len;
 };
 
@@ -126,9 +126,8 @@ EGCA_MUST_CHECK enum egca_err egca_ca_issue(const struct egca_ctx *ctx,
  * into tbs and lints it; sign signs tbs and appends the certificate to
  * cert.
  */
-EGCA_MUST_CHECK enum egca_err egca_ca_prepare_tbs(
-    const struct egca_issuer *is, struct egca_cert_template *t,
-    struct egca_buf *tbs);
+EGCA_MUST_CHECK enum egca_err egca_ca_prepare_tbs(const struct egca_issuer *is,
+    struct egca_cert_template *t, struct egca_buf *tbs);
 EGCA_MUST_CHECK enum egca_err egca_ca_sign_tbs(struct egca_issuer *is,
     const uint8_t *tbs, size_t tbs_len, struct egca_buf *cert);
 
@@ -145,8 +144,7 @@ enum egca_status_action {
 };
 
 /* RFC 5280 CRLReason by name ("keyCompromise") or number. */
-EGCA_MUST_CHECK enum egca_err egca_ca_reason_parse(const char *s,
-    int *reason);
+EGCA_MUST_CHECK enum egca_err egca_ca_reason_parse(const char *s, int *reason);
 const char *egca_ca_reason_name(int reason);
 
 /*

@@ -16,20 +16,20 @@
 #include "egca/err.h"
 
 struct egca_config {
-	char *dir;	    /* the data directory, absolute */
-	char *path;	    /* DIR/egca.conf */
+	char *dir;          /* the data directory, absolute */
+	char *path;         /* DIR/egca.conf */
 	char *store_uri;    /* "sqlite:/abs/path" or a libpq URI */
 	char *profiles_dir; /* absolute */
-	char *keys_dir;	    /* DIR/keys */
-	char *base_url;	    /* where CRL, OCSP and CA certs are published */
+	char *keys_dir;     /* DIR/keys */
+	char *base_url;     /* where CRL, OCSP and CA certs are published */
 	char *default_ca;
 };
 
 #define EGCA_CONFIG_FILE "egca.conf"
 
 /* Loads DIR/egca.conf. EGCA_ERR_NOTFOUND when DIR holds no egca.conf. */
-EGCA_MUST_CHECK enum egca_err egca_config_load(const char *dir,
-    struct egca_config **out);
+EGCA_MUST_CHECK enum egca_err egca_config_load(
+    const char *dir, struct egca_config **out);
 /*
  * Writes a new configuration file (refuses to overwrite: EGCA_ERR_EXISTS).
  * store may be NULL for the SQLite default.

@@ -13,20 +13,20 @@
 
 enum egca_err {
 	EGCA_OK = 0,
-	EGCA_ERR_INTERNAL = 1,	/* a bug or an impossible state */
-	EGCA_ERR_USAGE = 2,	/* bad command line or option value */
-	EGCA_ERR_INPUT = 3,	/* malformed input: PEM, DER, JSON, text */
-	EGCA_ERR_POLICY = 4,	/* well-formed but refused by policy/lint */
-	EGCA_ERR_AUTH = 5,	/* wrong passphrase, bad signature */
-	EGCA_ERR_NOTFOUND = 6,	/* no such CA, certificate, profile */
-	EGCA_ERR_EXISTS = 7,	/* already there (init twice, duplicate) */
-	EGCA_ERR_STATE = 8,	/* wrong state (CA pending, cert revoked) */
-	EGCA_ERR_STORE = 9,	/* database failure */
-	EGCA_ERR_CRYPTO = 10,	/* OpenSSL failure */
-	EGCA_ERR_IO = 11,	/* file system */
-	EGCA_ERR_NOMEM = 12,	/* allocation or a buffer maximum reached */
+	EGCA_ERR_INTERNAL = 1,   /* a bug or an impossible state */
+	EGCA_ERR_USAGE = 2,      /* bad command line or option value */
+	EGCA_ERR_INPUT = 3,      /* malformed input: PEM, DER, JSON, text */
+	EGCA_ERR_POLICY = 4,     /* well-formed but refused by policy/lint */
+	EGCA_ERR_AUTH = 5,       /* wrong passphrase, bad signature */
+	EGCA_ERR_NOTFOUND = 6,   /* no such CA, certificate, profile */
+	EGCA_ERR_EXISTS = 7,     /* already there (init twice, duplicate) */
+	EGCA_ERR_STATE = 8,      /* wrong state (CA pending, cert revoked) */
+	EGCA_ERR_STORE = 9,      /* database failure */
+	EGCA_ERR_CRYPTO = 10,    /* OpenSSL failure */
+	EGCA_ERR_IO = 11,        /* file system */
+	EGCA_ERR_NOMEM = 12,     /* allocation or a buffer maximum reached */
 	EGCA_ERR_INTEGRITY = 13, /* audit chain broken, chain invalid */
-	EGCA_ERR_CONFLICT = 14,	/* serialization failure, retry exhausted */
+	EGCA_ERR_CONFLICT = 14,  /* serialization failure, retry exhausted */
 	EGCA_ERR_MAX_
 };
 

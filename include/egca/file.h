@@ -16,12 +16,12 @@
  * frees; NUL-terminated past *len). Files larger than max fail with
  * EGCA_ERR_INPUT naming the limit.
  */
-EGCA_MUST_CHECK enum egca_err egca_file_read(const char *path, size_t max,
-    uint8_t **out, size_t *len);
+EGCA_MUST_CHECK enum egca_err egca_file_read(
+    const char *path, size_t max, uint8_t **out, size_t *len);
 
 /* Writes data to path atomically with the given mode (0600 for keys). */
-EGCA_MUST_CHECK enum egca_err egca_file_write_atomic(const char *path,
-    const void *data, size_t len, mode_t mode);
+EGCA_MUST_CHECK enum egca_err egca_file_write_atomic(
+    const char *path, const void *data, size_t len, mode_t mode);
 
 /* True when path exists (any type). */
 int egca_file_exists(const char *path);

@@ -34,8 +34,8 @@ put_str(struct egca_buf *b, const char *s)
 }
 
 enum egca_err
-egca_audit_hash(const struct egca_audit_rec *r, const char *prev_hash_hex,
-    char out_hex[65])
+egca_audit_hash(
+    const struct egca_audit_rec *r, const char *prev_hash_hex, char out_hex[65])
 {
 	struct egca_buf b;
 	uint8_t prev[32] = {0}, h[32];
@@ -44,7 +44,8 @@ egca_audit_hash(const struct egca_audit_rec *r, const char *prev_hash_hex,
 
 	if (prev_hash_hex[0] != '\0') {
 		if (egca_hex_decode(prev_hash_hex, prev, sizeof(prev), &plen) !=
-		    EGCA_OK || plen != 32)
+		        EGCA_OK ||
+		    plen != 32)
 			return egca_err_set(EGCA_ERR_INTEGRITY,
 			    "audit: previous hash is not 32 bytes of hex");
 	}
@@ -129,8 +130,8 @@ check_one(const struct egca_audit_rec *r, void *arg)
 		goto bad;
 	}
 	if ((w->err = egca_audit_hash(r, rep->head_hash, hash)) != EGCA_OK) {
-		snprintf(rep->reason, sizeof(rep->reason), "%s",
-		    egca_err_detail());
+		snprintf(
+		    rep->reason, sizeof(rep->reason), "%s", egca_err_detail());
 		goto bad;
 	}
 	if (strcmp(hash, r->hash ? r->hash : "") != 0) {

@@ -136,17 +136,17 @@ nibble(char c)
 }
 
 enum egca_err
-egca_hex_decode(const char *hex, uint8_t *out, size_t out_max,
-    size_t *out_len)
+egca_hex_decode(const char *hex, uint8_t *out, size_t out_max, size_t *out_len)
 {
 	size_t n = strlen(hex), i;
 	int hi, lo;
 
 	if (n % 2 != 0)
-		return egca_err_set(EGCA_ERR_INPUT, "hex: odd number of digits");
+		return egca_err_set(
+		    EGCA_ERR_INPUT, "hex: odd number of digits");
 	if (n / 2 > out_max)
-		return egca_err_set(EGCA_ERR_INPUT, "hex: longer than %zu bytes",
-		    out_max);
+		return egca_err_set(
+		    EGCA_ERR_INPUT, "hex: longer than %zu bytes", out_max);
 	for (i = 0; i < n / 2; i++) {
 		hi = nibble(hex[2 * i]);
 		lo = nibble(hex[2 * i + 1]);

@@ -80,23 +80,25 @@ egca_config_load(const char *dir, struct egca_config **out)
 	if ((e = egca_file_read(cfg->path, CONFIG_MAX, &text, &len)) !=
 	    EGCA_OK) {
 		if (e == EGCA_ERR_NOTFOUND)
-			egca_err_set(e, "%s: not an egca data directory "
-			    "(no %s; run egca init)", dir, EGCA_CONFIG_FILE);
+			egca_err_set(e,
+			    "%s: not an egca data directory "
+			    "(no %s; run egca init)",
+			    dir, EGCA_CONFIG_FILE);
 		goto out;
 	}
-	root = json_loadb((const char *)text, len,
-	    JSON_REJECT_DUPLICATES, &jerr);
+	root =
+	    json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		e = egca_err_set(EGCA_ERR_INPUT, "%s:%d: %s", cfg->path,
 		    jerr.line, jerr.text);
 		goto out;
 	}
 	if (json_unpack_ex(root, &jerr, JSON_STRICT,
-	    "{s:i, s?:s, s?:s, s?:s, s?:s}", "version", &version, "store",
-	    &store, "profiles_dir", &profiles, "base_url", &base,
-	    "default_ca", &def_ca) != 0) {
-		e = egca_err_set(EGCA_ERR_INPUT, "%s: %s", cfg->path,
-		    jerr.text);
+	        "{s:i, s?:s, s?:s, s?:s, s?:s}", "version", &version, "store",
+	        &store, "profiles_dir", &profiles, "base_url", &base,
+	        "default_ca", &def_ca) != 0) {
+		e = egca_err_set(
+		    EGCA_ERR_INPUT, "%s: %s", cfg->path, jerr.text);
 		goto out;
 	}
 	if (version != 1) {
@@ -149,7 +151,8 @@ egca_config_create(const char *dir, const char *store, const char *base_url,
 	if (egca_file_exists(path)) {
 		e = egca_err_set(EGCA_ERR_EXISTS,
 		    "%s already exists: refusing to initialise over an "
-		    "existing data directory", path);
+		    "existing data directory",
+		    path);
 		free(path);
 		return e;
 	}
@@ -158,7 +161,7 @@ egca_config_create(const char *dir, const char *store, const char *base_url,
 	    "base_url", base_url ? base_url : "http://127.0.0.1:8080",
 	    "default_ca", default_ca);
 	text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
-		    : NULL;
+	            : NULL;
 	json_decref(root);
 	if (text == NULL) {
 		free(path);

@@ -13,21 +13,21 @@ static const struct {
 	const char *name;
 	const char *text;
 } names[EGCA_ERR_MAX_] = {
-	[EGCA_OK] = {"EGCA_OK", "success"},
-	[EGCA_ERR_INTERNAL] = {"EGCA_ERR_INTERNAL", "internal error"},
-	[EGCA_ERR_USAGE] = {"EGCA_ERR_USAGE", "usage error"},
-	[EGCA_ERR_INPUT] = {"EGCA_ERR_INPUT", "malformed input"},
-	[EGCA_ERR_POLICY] = {"EGCA_ERR_POLICY", "refused by policy"},
-	[EGCA_ERR_AUTH] = {"EGCA_ERR_AUTH", "authentication failed"},
-	[EGCA_ERR_NOTFOUND] = {"EGCA_ERR_NOTFOUND", "not found"},
-	[EGCA_ERR_EXISTS] = {"EGCA_ERR_EXISTS", "already exists"},
-	[EGCA_ERR_STATE] = {"EGCA_ERR_STATE", "wrong state"},
-	[EGCA_ERR_STORE] = {"EGCA_ERR_STORE", "store failure"},
-	[EGCA_ERR_CRYPTO] = {"EGCA_ERR_CRYPTO", "cryptographic failure"},
-	[EGCA_ERR_IO] = {"EGCA_ERR_IO", "I/O error"},
-	[EGCA_ERR_NOMEM] = {"EGCA_ERR_NOMEM", "out of memory or limit"},
-	[EGCA_ERR_INTEGRITY] = {"EGCA_ERR_INTEGRITY", "integrity failure"},
-	[EGCA_ERR_CONFLICT] = {"EGCA_ERR_CONFLICT", "conflict, retry"},
+    [EGCA_OK] = {"EGCA_OK", "success"},
+    [EGCA_ERR_INTERNAL] = {"EGCA_ERR_INTERNAL", "internal error"},
+    [EGCA_ERR_USAGE] = {"EGCA_ERR_USAGE", "usage error"},
+    [EGCA_ERR_INPUT] = {"EGCA_ERR_INPUT", "malformed input"},
+    [EGCA_ERR_POLICY] = {"EGCA_ERR_POLICY", "refused by policy"},
+    [EGCA_ERR_AUTH] = {"EGCA_ERR_AUTH", "authentication failed"},
+    [EGCA_ERR_NOTFOUND] = {"EGCA_ERR_NOTFOUND", "not found"},
+    [EGCA_ERR_EXISTS] = {"EGCA_ERR_EXISTS", "already exists"},
+    [EGCA_ERR_STATE] = {"EGCA_ERR_STATE", "wrong state"},
+    [EGCA_ERR_STORE] = {"EGCA_ERR_STORE", "store failure"},
+    [EGCA_ERR_CRYPTO] = {"EGCA_ERR_CRYPTO", "cryptographic failure"},
+    [EGCA_ERR_IO] = {"EGCA_ERR_IO", "I/O error"},
+    [EGCA_ERR_NOMEM] = {"EGCA_ERR_NOMEM", "out of memory or limit"},
+    [EGCA_ERR_INTEGRITY] = {"EGCA_ERR_INTEGRITY", "integrity failure"},
+    [EGCA_ERR_CONFLICT] = {"EGCA_ERR_CONFLICT", "conflict, retry"},
 };
 
 const char *

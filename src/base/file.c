@@ -25,23 +25,25 @@ egca_file_read(const char *path, size_t max, uint8_t **out, size_t *len)
 	if (strcmp(path, "-") == 0)
 		fd = STDIN_FILENO;
 	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return egca_err_set(errno == ENOENT ? EGCA_ERR_NOTFOUND :
-		    EGCA_ERR_IO, "%s: %s", path, strerror(errno));
+		return egca_err_set(
+		    errno == ENOENT ? EGCA_ERR_NOTFOUND : EGCA_ERR_IO, "%s: %s",
+		    path, strerror(errno));
 	egca_buf_init(&b, max);
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			e = egca_err_set(EGCA_ERR_IO, "%s: %s", path,
-			    strerror(errno));
+			e = egca_err_set(
+			    EGCA_ERR_IO, "%s: %s", path, strerror(errno));
 			break;
 		}
 		if (n == 0)
 			break;
 		if (egca_buf_append(&b, chunk, (size_t)n) != EGCA_OK) {
 			e = egca_err_set(EGCA_ERR_INPUT,
-			    "%s: larger than the limit of %zu bytes", path, max);
+			    "%s: larger than the limit of %zu bytes", path,
+			    max);
 			break;
 		}
 	}
@@ -66,8 +68,8 @@ fsync_dir(const char *path)
 	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	free(copy);
 	if (fd < 0)
-		return egca_err_set(EGCA_ERR_IO, "%s: directory: %s", path,
-		    strerror(errno));
+		return egca_err_set(
+		    EGCA_ERR_IO, "%s: directory: %s", path, strerror(errno));
 	if (fsync(fd) != 0) {
 		close(fd);
 		return egca_err_set(EGCA_ERR_IO, "%s: fsync directory: %s",
@@ -78,8 +80,8 @@ fsync_dir(const char *path)
 }
 
 enum egca_err
-egca_file_write_atomic(const char *path, const void *data, size_t len,
-    mode_t mode)
+egca_file_write_atomic(
+    const char *path, const void *data, size_t len, mode_t mode)
 {
 	char tmp[4096];
 	const uint8_t *p = data;
@@ -87,12 +89,12 @@ egca_file_write_atomic(const char *path, const void *data, size_t len,
 	int fd;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
-	    (long)getpid()) >= sizeof(tmp))
+	        (long)getpid()) >= sizeof(tmp))
 		return egca_err_set(EGCA_ERR_IO, "%s: path too long", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
-		return egca_err_set(EGCA_ERR_IO, "%s: %s", tmp,
-		    strerror(errno));
+		return egca_err_set(
+		    EGCA_ERR_IO, "%s: %s", tmp, strerror(errno));
 	if (fchmod(fd, mode) != 0)
 		goto fail;
 	while (len > 0) {
@@ -115,15 +117,14 @@ egca_file_write_atomic(const char *path, const void *data, size_t len,
 	if (rename(tmp, path) != 0)
 		goto fail;
 	return fsync_dir(path);
-fail:
-	{
-		enum egca_err e = egca_err_set(EGCA_ERR_IO, "%s: %s", path,
-		    strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp);
-		return e;
-	}
+fail : {
+	enum egca_err e =
+	    egca_err_set(EGCA_ERR_IO, "%s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return e;
+}
 }
 
 int
@@ -148,8 +149,8 @@ egca_file_mkdirs(const char *path, mode_t mode)
 			continue;
 		buf[i] = '\0';
 		if (mkdir(buf, mode) != 0 && errno != EEXIST)
-			return egca_err_set(EGCA_ERR_IO, "%s: %s", buf,
-			    strerror(errno));
+			return egca_err_set(
+			    EGCA_ERR_IO, "%s: %s", buf, strerror(errno));
 		buf[i] = path[i];
 	}
 	return EGCA_OK;

@@ -21,12 +21,12 @@ egca_ca_name_check(const char *name)
 	size_t i, n = name ? strlen(name) : 0;
 
 	if (n == 0 || n > 63)
-		return egca_err_set(EGCA_ERR_USAGE,
-		    "CA name must be 1 to 63 characters");
+		return egca_err_set(
+		    EGCA_ERR_USAGE, "CA name must be 1 to 63 characters");
 	for (i = 0; i < n; i++) {
 		char c = name[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			c == '-'))
+		        c == '-'))
 			return egca_err_set(EGCA_ERR_USAGE,
 			    "CA name '%s': only a-z, 0-9 and '-' allowed",
 			    name);
@@ -55,8 +55,8 @@ char *
 egca_ca_url(const char *base_url, const char *path, const char *name,
     const char *suffix)
 {
-	size_t n = strlen(base_url) + strlen(path) + strlen(name) +
-	    strlen(suffix) + 1;
+	size_t n =
+	    strlen(base_url) + strlen(path) + strlen(name) + strlen(suffix) + 1;
 	char *url = malloc(n);
 
 	if (url != NULL)
@@ -90,11 +90,11 @@ create_tx(struct egca_store *st, void *arg)
 	if ((e = egca_store_ca_insert(st, c->rec)) != EGCA_OK)
 		return e;
 	snprintf(object, sizeof(object), "ca/%s", c->rec->name);
-	details = egca_ca_details("{s:s, s:s, s:s, s:i}", "mode",
-	    c->rec->mode, "key_alg", c->rec->key_alg, "subject",
-	    c->rec->subject, "validity_days", c->o->validity_days);
-	ev = (struct egca_audit_event){c->ctx->actor, "ca.create", object,
-	    "success", details};
+	details = egca_ca_details("{s:s, s:s, s:s, s:i}", "mode", c->rec->mode,
+	    "key_alg", c->rec->key_alg, "subject", c->rec->subject,
+	    "validity_days", c->o->validity_days);
+	ev = (struct egca_audit_event){
+	    c->ctx->actor, "ca.create", object, "success", details};
 	e = egca_audit_append(st, &ev);
 	free(details);
 	return e;
@@ -115,8 +115,7 @@ self_sign(struct egca_signer *sg, const struct egca_ca_create_opts *o,
 	enum egca_err e;
 
 	egca_buf_init(&tbs, 1 << 20);
-	if ((e = egca_pki_profile_load(profiles_dir, "root", &prof)) !=
-	    EGCA_OK)
+	if ((e = egca_pki_profile_load(profiles_dir, "root", &prof)) != EGCA_OK)
 		goto out;
 	if ((e = egca_ca_new_serial(serial)) != EGCA_OK)
 		goto out;
@@ -131,23 +130,23 @@ self_sign(struct egca_signer *sg, const struct egca_ca_create_opts *o,
 	t.spki_len = spki_len;
 	t.not_before = now;
 	t.not_after = now + (int64_t)o->validity_days * 86400;
-	t.ca_repository_url = egca_ca_url(cfg->base_url, "/ca/", o->name, ".crt");
+	t.ca_repository_url =
+	    egca_ca_url(cfg->base_url, "/ca/", o->name, ".crt");
 	e = egca_pki_cert_build_tbs(&t, &tbs);
 	free(UNCONST(t.ca_repository_url));
 	if (e != EGCA_OK)
 		goto out;
-	if ((e = egca_pki_lint_tbs(tbs.data, tbs.len, prof, &lint)) !=
-	    EGCA_OK)
+	if ((e = egca_pki_lint_tbs(tbs.data, tbs.len, prof, &lint)) != EGCA_OK)
 		goto out;
 	if ((sig = malloc(egca_signer_sig_max(sg))) == NULL) {
 		e = egca_err_set(EGCA_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if ((e = egca_signer_sign(sg, EGCA_SIGN_CERT, tbs.data, tbs.len, sig,
-	    &sig_len)) != EGCA_OK)
+	         &sig_len)) != EGCA_OK)
 		goto out;
-	e = egca_pki_signed_assemble(tbs.data, tbs.len, t.sig_alg, sig,
-	    sig_len, cert);
+	e = egca_pki_signed_assemble(
+	    tbs.data, tbs.len, t.sig_alg, sig, sig_len, cert);
 out:
 	free(sig);
 	egca_buf_free(&tbs);
@@ -167,18 +166,18 @@ make_csr(struct egca_signer *sg, const uint8_t *subject, size_t subject_len,
 
 	egca_buf_init(&tbs, 1 << 20);
 	spki = egca_signer_get0_spki(sg, &spki_len);
-	if ((e = egca_pki_csr_build_tbs(subject, subject_len, spki, spki_len,
-	    &tbs)) != EGCA_OK)
+	if ((e = egca_pki_csr_build_tbs(
+	         subject, subject_len, spki, spki_len, &tbs)) != EGCA_OK)
 		goto out;
 	if ((sig = malloc(egca_signer_sig_max(sg))) == NULL) {
 		e = egca_err_set(EGCA_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if ((e = egca_signer_sign(sg, EGCA_SIGN_CSR, tbs.data, tbs.len, sig,
-	    &sig_len)) != EGCA_OK)
+	         &sig_len)) != EGCA_OK)
 		goto out;
-	e = egca_pki_signed_assemble(tbs.data, tbs.len,
-	    egca_signer_sig_alg(sg), sig, sig_len, csr);
+	e = egca_pki_signed_assemble(
+	    tbs.data, tbs.len, egca_signer_sig_alg(sg), sig, sig_len, csr);
 out:
 	free(sig);
 	egca_buf_free(&tbs);
@@ -215,15 +214,15 @@ egca_ca_create(const struct egca_ctx *ctx, const struct egca_ca_create_opts *o)
 	if ((e = egca_pki_name_parse(o->subject, &subject, &subject_len)) !=
 	    EGCA_OK)
 		goto out;
-	if ((e = egca_pki_name_to_text(subject, subject_len,
-	    &subject_text)) != EGCA_OK)
+	if ((e = egca_pki_name_to_text(subject, subject_len, &subject_text)) !=
+	    EGCA_OK)
 		goto out;
 	/* Refuse early, before a key file is written. */
 	e = egca_store_ca_get(ctx->st, o->name, &existing);
 	egca_store_ca_rec_free(&existing);
 	if (e == EGCA_OK) {
-		e = egca_err_set(EGCA_ERR_EXISTS, "CA '%s' already exists",
-		    o->name);
+		e = egca_err_set(
+		    EGCA_ERR_EXISTS, "CA '%s' already exists", o->name);
 		goto out;
 	}
 	if (e != EGCA_ERR_NOTFOUND)
@@ -240,8 +239,9 @@ egca_ca_create(const struct egca_ctx *ctx, const struct egca_ca_create_opts *o)
 	if ((e = egca_file_mkdirs(ctx->cfg->keys_dir, 0700)) != EGCA_OK)
 		goto out;
 	if ((e = egca_signer_generate(o->alg, o->bits,
-	    EGCA_SIGN_CERT | EGCA_SIGN_CRL | EGCA_SIGN_OCSP | EGCA_SIGN_CSR,
-	    &sg)) != EGCA_OK)
+	         EGCA_SIGN_CERT | EGCA_SIGN_CRL | EGCA_SIGN_OCSP |
+	             EGCA_SIGN_CSR,
+	         &sg)) != EGCA_OK)
 		goto out;
 	if (o->subordinate)
 		e = make_csr(sg, subject, subject_len, &obj);
@@ -250,8 +250,7 @@ egca_ca_create(const struct egca_ctx *ctx, const struct egca_ca_create_opts *o)
 		    ctx->cfg->profiles_dir, ctx->cfg, &obj);
 	if (e != EGCA_OK)
 		goto out;
-	if ((e = egca_signer_save(sg, path, o->pass, o->pass_len)) !=
-	    EGCA_OK)
+	if ((e = egca_signer_save(sg, path, o->pass, o->pass_len)) != EGCA_OK)
 		goto out;
 	key_written = 1;
 	snprintf(keyfile, sizeof(keyfile), "keys/%s.key", o->name);
@@ -271,8 +270,8 @@ egca_ca_create(const struct egca_ctx *ctx, const struct egca_ca_create_opts *o)
 	} else {
 		rec.cert_der = obj.data;
 		rec.cert_der_len = obj.len;
-		rec.not_after = rec.created_at +
-		    (int64_t)o->validity_days * 86400;
+		rec.not_after =
+		    rec.created_at + (int64_t)o->validity_days * 86400;
 	}
 	c = (struct create_tx){ctx, &rec, o};
 	e = egca_store_tx(ctx->st, create_tx, &c);
@@ -289,8 +288,8 @@ out:
 }
 
 enum egca_err
-egca_ca_get(const struct egca_ctx *ctx, const char *name,
-    struct egca_ca_rec *out)
+egca_ca_get(
+    const struct egca_ctx *ctx, const char *name, struct egca_ca_rec *out)
 {
 	if (name == NULL || name[0] == '\0')
 		name = ctx->cfg->default_ca;
@@ -312,8 +311,8 @@ load_anchors(const struct egca_ctx *ctx, struct egca_der_list *anchors,
 	if ((e = egca_store_anchor_list(ctx->st, &list, &n)) != EGCA_OK)
 		return e;
 	for (i = 0; i < n && e == EGCA_OK; i++)
-		e = egca_der_list_add(strcmp(list[i].kind, "cross") == 0 ?
-			cross : anchors,
+		e = egca_der_list_add(
+		    strcmp(list[i].kind, "cross") == 0 ? cross : anchors,
 		    list[i].cert_der, list[i].cert_der_len);
 	egca_store_anchor_list_free(list, n);
 	return e;
@@ -338,16 +337,16 @@ import_tx(struct egca_store *st, void *arg)
 	snprintf(object, sizeof(object), "ca/%s", c->rec->name);
 	details = egca_ca_details("{s:s, s:I}", "issuer", c->issuer,
 	    "not_after", (json_int_t)c->rec->not_after);
-	ev = (struct egca_audit_event){c->ctx->actor, "ca.import", object,
-	    "success", details};
+	ev = (struct egca_audit_event){
+	    c->ctx->actor, "ca.import", object, "success", details};
 	e = egca_audit_append(st, &ev);
 	free(details);
 	return e;
 }
 
 enum egca_err
-egca_ca_import(const struct egca_ctx *ctx, const char *name,
-    const uint8_t *in, size_t len)
+egca_ca_import(
+    const struct egca_ctx *ctx, const char *name, const uint8_t *in, size_t len)
 {
 	struct egca_ca_rec rec;
 	struct egca_der_list certs = {0}, anchors = {0}, untrusted = {0};
@@ -367,7 +366,8 @@ egca_ca_import(const struct egca_ctx *ctx, const char *name,
 	if (strcmp(rec.status, "pending") != 0) {
 		e = egca_err_set(EGCA_ERR_STATE,
 		    "CA '%s' is %s: only a pending subordinate CA imports "
-		    "a certificate", rec.name, rec.status);
+		    "a certificate",
+		    rec.name, rec.status);
 		goto out;
 	}
 	if ((e = egca_pki_pem_decode(in, len, "CERTIFICATE", &certs)) !=
@@ -386,8 +386,9 @@ egca_ca_import(const struct egca_ctx *ctx, const char *name,
 		    rec.name);
 		goto out;
 	}
-	if (!info.is_ca || (info.key_usage != 0 &&
-	    !(info.key_usage & EGCA_KU_KEY_CERT_SIGN))) {
+	if (!info.is_ca ||
+	    (info.key_usage != 0 &&
+	        !(info.key_usage & EGCA_KU_KEY_CERT_SIGN))) {
 		e = egca_err_set(EGCA_ERR_POLICY,
 		    "the certificate is not a CA certificate "
 		    "(basicConstraints cA and keyUsage keyCertSign required)");
@@ -402,11 +403,11 @@ egca_ca_import(const struct egca_ctx *ctx, const char *name,
 		goto out;
 	}
 	for (i = 1; i < certs.n; i++)
-		if ((e = egca_der_list_add(&untrusted, certs.der[i],
-		    certs.len[i])) != EGCA_OK)
+		if ((e = egca_der_list_add(
+		         &untrusted, certs.der[i], certs.len[i])) != EGCA_OK)
 			goto out;
 	if ((e = egca_pki_verify_chain(certs.der[0], certs.len[0], &untrusted,
-	    &anchors, (int64_t)time(NULL), &vr)) != EGCA_OK) {
+	         &anchors, (int64_t)time(NULL), &vr)) != EGCA_OK) {
 		e = egca_err_set(EGCA_ERR_INTEGRITY,
 		    "the certificate does not chain to a trust anchor: %s",
 		    vr.reason);
@@ -414,7 +415,7 @@ egca_ca_import(const struct egca_ctx *ctx, const char *name,
 	}
 	for (i = 1; i < certs.n; i++)
 		if ((e = egca_pki_pem_encode(certs.der[i], certs.len[i],
-		    "CERTIFICATE", &chain)) != EGCA_OK)
+		         "CERTIFICATE", &chain)) != EGCA_OK)
 			goto out;
 	free(rec.cert_der);
 	rec.cert_der = certs.der[0];
@@ -461,13 +462,12 @@ anchor_tx(struct egca_store *st, void *arg)
 		if (e != EGCA_OK)
 			return e;
 		c->added++;
-		snprintf(object, sizeof(object), "anchor/%.16s",
-		    c->recs[i].id);
-		details = egca_ca_details("{s:s, s:s, s:s}", "kind",
-		    c->recs[i].kind, "subject", c->recs[i].subject, "sha256",
-		    c->recs[i].id);
-		ev = (struct egca_audit_event){c->ctx->actor, "anchor.add",
-		    object, "success", details};
+		snprintf(object, sizeof(object), "anchor/%.16s", c->recs[i].id);
+		details =
+		    egca_ca_details("{s:s, s:s, s:s}", "kind", c->recs[i].kind,
+		        "subject", c->recs[i].subject, "sha256", c->recs[i].id);
+		ev = (struct egca_audit_event){
+		    c->ctx->actor, "anchor.add", object, "success", details};
 		e = egca_audit_append(st, &ev);
 		free(details);
 		if (e != EGCA_OK)
@@ -490,8 +490,8 @@ egca_ca_anchor_add(const struct egca_ctx *ctx, const uint8_t *in, size_t len,
 
 	*added = 0;
 	if (strcmp(kind, "anchor") != 0 && strcmp(kind, "cross") != 0)
-		return egca_err_set(EGCA_ERR_USAGE,
-		    "--kind must be 'anchor' or 'cross'");
+		return egca_err_set(
+		    EGCA_ERR_USAGE, "--kind must be 'anchor' or 'cross'");
 	if ((e = egca_pki_pem_decode(in, len, "CERTIFICATE", &certs)) !=
 	    EGCA_OK)
 		return e;
@@ -502,8 +502,8 @@ egca_ca_anchor_add(const struct egca_ctx *ctx, const uint8_t *in, size_t len,
 		goto out;
 	}
 	for (i = 0; i < certs.n; i++) {
-		if ((e = egca_pki_cert_info(certs.der[i], certs.len[i],
-		    &infos[i])) != EGCA_OK)
+		if ((e = egca_pki_cert_info(
+		         certs.der[i], certs.len[i], &infos[i])) != EGCA_OK)
 			goto out;
 		if (!infos[i].is_ca) {
 			e = egca_err_set(EGCA_ERR_POLICY,
@@ -514,20 +514,21 @@ egca_ca_anchor_add(const struct egca_ctx *ctx, const uint8_t *in, size_t len,
 		if (strcmp(kind, "anchor") == 0 && infos[i].self_issued) {
 			EVP_PKEY *pub = NULL;
 			if ((e = egca_crypto_spki_decode(infos[i].spki_der,
-			    infos[i].spki_der_len, &pub)) != EGCA_OK)
+			         infos[i].spki_der_len, &pub)) != EGCA_OK)
 				goto out;
-			e = egca_pki_verify_signed(certs.der[i], certs.len[i],
-			    pub);
+			e = egca_pki_verify_signed(
+			    certs.der[i], certs.len[i], pub);
 			EVP_PKEY_free(pub);
 			if (e != EGCA_OK) {
 				e = egca_err_set(EGCA_ERR_AUTH,
 				    "certificate %zu (%s): self-signature does "
-				    "not verify", i + 1, infos[i].subject);
+				    "not verify",
+				    i + 1, infos[i].subject);
 				goto out;
 			}
 		}
-		if ((e = egca_crypto_sha256(certs.der[i], certs.len[i],
-		    digest)) != EGCA_OK)
+		if ((e = egca_crypto_sha256(
+		         certs.der[i], certs.len[i], digest)) != EGCA_OK)
 			goto out;
 		if ((recs[i].id = malloc(65)) == NULL) {
 			e = egca_err_set(EGCA_ERR_NOMEM, "out of memory");
@@ -556,8 +557,8 @@ out:
 }
 
 enum egca_err
-egca_ca_export_chain(const struct egca_ctx *ctx, const char *name,
-    struct egca_buf *out)
+egca_ca_export_chain(
+    const struct egca_ctx *ctx, const char *name, struct egca_buf *out)
 {
 	struct egca_ca_rec rec;
 	enum egca_err e;
@@ -568,11 +569,12 @@ egca_ca_export_chain(const struct egca_ctx *ctx, const char *name,
 	if (rec.cert_der == NULL) {
 		e = egca_err_set(EGCA_ERR_STATE,
 		    "CA '%s' is pending: it has no certificate yet (see "
-		    "'egca ca request')", rec.name);
+		    "'egca ca request')",
+		    rec.name);
 		goto out;
 	}
 	if ((e = egca_pki_pem_encode(rec.cert_der, rec.cert_der_len,
-	    "CERTIFICATE", out)) != EGCA_OK)
+	         "CERTIFICATE", out)) != EGCA_OK)
 		goto out;
 	if (rec.chain_pem != NULL)
 		e = egca_buf_append(out, rec.chain_pem, strlen(rec.chain_pem));

@@ -61,8 +61,7 @@ egca_ca_issuer_name(const struct egca_issuer *is)
 
 enum egca_err
 egca_ca_issuer_new(const char *name, const uint8_t *cert_der, size_t cert_len,
-    const char *base_url, struct egca_signer *signer,
-    struct egca_issuer **out)
+    const char *base_url, struct egca_signer *signer, struct egca_issuer **out)
 {
 	struct egca_issuer *is;
 	struct egca_cert_info info;
@@ -85,7 +84,8 @@ egca_ca_issuer_new(const char *name, const uint8_t *cert_der, size_t cert_len,
 	    memcmp(spki, info.spki_der, spki_len) != 0) {
 		e = egca_err_set(EGCA_ERR_INTEGRITY,
 		    "CA '%s': the key file does not hold the key of the CA "
-		    "certificate", name);
+		    "certificate",
+		    name);
 		goto out;
 	}
 	if (info.ski_len > 0 && info.ski_len <= sizeof(is->ski)) {
@@ -105,8 +105,7 @@ egca_ca_issuer_new(const char *name, const uint8_t *cert_der, size_t cert_len,
 	is->crl_url = egca_ca_url(base_url, "/crl/", name, ".crl");
 	is->ocsp_url = egca_ca_url(base_url, "/ocsp", "", "");
 	is->ca_issuers_url = egca_ca_url(base_url, "/ca/", name, ".crt");
-	if (!is->name || !is->crl_url || !is->ocsp_url ||
-	    !is->ca_issuers_url) {
+	if (!is->name || !is->crl_url || !is->ocsp_url || !is->ca_issuers_url) {
 		e = egca_err_set(EGCA_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -135,7 +134,8 @@ egca_ca_issuer_open(const struct egca_ctx *ctx, const char *name,
 	if (strcmp(rec.status, "active") != 0 || rec.cert_der == NULL) {
 		e = egca_err_set(EGCA_ERR_STATE,
 		    "CA '%s' is %s: import its certificate first "
-		    "('egca ca import')", rec.name, rec.status);
+		    "('egca ca import')",
+		    rec.name, rec.status);
 		goto out;
 	}
 	if ((path = egca_file_join(ctx->cfg->dir, rec.key_file)) == NULL) {
@@ -143,11 +143,12 @@ egca_ca_issuer_open(const struct egca_ctx *ctx, const char *name,
 		goto out;
 	}
 	if ((e = egca_signer_open_file(path, pass, pass_len,
-	    EGCA_SIGN_CERT | EGCA_SIGN_CRL | EGCA_SIGN_OCSP | EGCA_SIGN_CSR,
-	    &sg)) != EGCA_OK)
+	         EGCA_SIGN_CERT | EGCA_SIGN_CRL | EGCA_SIGN_OCSP |
+	             EGCA_SIGN_CSR,
+	         &sg)) != EGCA_OK)
 		goto out;
 	if ((e = egca_ca_issuer_new(rec.name, rec.cert_der, rec.cert_der_len,
-	    ctx->cfg->base_url, sg, out)) != EGCA_OK)
+	         ctx->cfg->base_url, sg, out)) != EGCA_OK)
 		goto out;
 	if (((*out)->profiles_dir = strdup(ctx->cfg->profiles_dir)) == NULL) {
 		egca_ca_issuer_free(*out);
@@ -194,11 +195,11 @@ egca_ca_sign_tbs(struct egca_issuer *is, const uint8_t *tbs, size_t tbs_len,
 	if (egca_signer_sig_max(is->signer) > sizeof(sig))
 		return egca_err_set(EGCA_ERR_INTERNAL,
 		    "signature larger than %zu bytes", sizeof(sig));
-	if ((e = egca_signer_sign(is->signer, EGCA_SIGN_CERT, tbs, tbs_len,
-	    sig, &sig_len)) != EGCA_OK)
+	if ((e = egca_signer_sign(is->signer, EGCA_SIGN_CERT, tbs, tbs_len, sig,
+	         &sig_len)) != EGCA_OK)
 		return e;
-	return egca_pki_signed_assemble(tbs, tbs_len, is->sig_alg, sig,
-	    sig_len, cert);
+	return egca_pki_signed_assemble(
+	    tbs, tbs_len, is->sig_alg, sig, sig_len, cert);
 }
 
 static const char *
@@ -208,22 +209,22 @@ identity_field(const struct egca_identity *id, const char *name)
 		const char *name;
 		size_t off;
 	} fields[] = {
-		{"id_card", offsetof(struct egca_identity, id_card)},
-		{"passport", offsetof(struct egca_identity, passport)},
-		{"military", offsetof(struct egca_identity, military)},
-		{"insurance", offsetof(struct egca_identity, insurance)},
-		{"ic_registration",
-		    offsetof(struct egca_identity, ic_registration)},
-		{"org_code", offsetof(struct egca_identity, org_code)},
-		{"tax_number", offsetof(struct egca_identity, tax_number)},
-		{"uscc", offsetof(struct egca_identity, uscc)},
+	    {"id_card", offsetof(struct egca_identity, id_card)},
+	    {"passport", offsetof(struct egca_identity, passport)},
+	    {"military", offsetof(struct egca_identity, military)},
+	    {"insurance", offsetof(struct egca_identity, insurance)},
+	    {"ic_registration",
+	        offsetof(struct egca_identity, ic_registration)},
+	    {"org_code", offsetof(struct egca_identity, org_code)},
+	    {"tax_number", offsetof(struct egca_identity, tax_number)},
+	    {"uscc", offsetof(struct egca_identity, uscc)},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (strcmp(fields[i].name, name) == 0)
-			return *(const char *const *)(const void *)((
-			    const char *)id + fields[i].off);
+			return *(const char *const *)(const void
+			        *)((const char *)id + fields[i].off);
 	return NULL;
 }
 
@@ -243,7 +244,8 @@ check_request(const struct egca_issuer *is, const struct egca_profile *p,
 	if (p->kind == EGCA_PROFILE_ROOT)
 		return egca_err_set(EGCA_ERR_POLICY,
 		    "profile '%s' is for self-signed roots: use 'egca ca "
-		    "create'", p->name);
+		    "create'",
+		    p->name);
 	if (!(p->allowed_keys & (1u << csr->key_alg)))
 		return egca_err_set(EGCA_ERR_POLICY,
 		    "profile '%s' does not allow %s keys", p->name,
@@ -251,16 +253,17 @@ check_request(const struct egca_issuer *is, const struct egca_profile *p,
 	if (csr->key_alg == EGCA_KEY_RSA && csr->key_bits < p->min_rsa_bits)
 		return egca_err_set(EGCA_ERR_POLICY,
 		    "profile '%s' needs RSA keys of at least %d bits, the "
-		    "CSR has %d", p->name, p->min_rsa_bits, csr->key_bits);
+		    "CSR has %d",
+		    p->name, p->min_rsa_bits, csr->key_bits);
 	ca_spki = egca_signer_get0_spki(is->signer, &ca_spki_len);
 	if (ca_spki_len == csr->spki_len &&
 	    memcmp(ca_spki, csr->spki, ca_spki_len) == 0)
-		return egca_err_set(EGCA_ERR_POLICY,
-		    "the CSR carries the CA's own public key");
+		return egca_err_set(
+		    EGCA_ERR_POLICY, "the CSR carries the CA's own public key");
 	for (i = 0; i < p->n_required_subject; i++) {
 		val = NULL;
 		if ((e = egca_pki_name_get(subject, subject_len,
-		    p->required_subject[i], &val)) != EGCA_OK)
+		         p->required_subject[i], &val)) != EGCA_OK)
 			return e;
 		free(val);
 		if (val == NULL)
@@ -310,14 +313,14 @@ insert_tx(struct egca_store *st, void *arg)
 
 	if ((e = egca_store_cert_insert(st, c->rec)) != EGCA_OK)
 		return e;
-	snprintf(object, sizeof(object), "cert/%s/%s", c->rec->ca,
-	    c->rec->serial);
+	snprintf(
+	    object, sizeof(object), "cert/%s/%s", c->rec->ca, c->rec->serial);
 	details = egca_ca_details("{s:s, s:s, s:s, s:I, s:s}", "profile",
 	    c->rec->profile, "subject", c->rec->subject, "key_alg",
 	    c->rec->key_alg, "not_after", (json_int_t)c->rec->not_after,
 	    "tbs_sm3", c->rec->tbs_sm3);
-	ev = (struct egca_audit_event){c->ctx->actor, "cert.issue", object,
-	    "success", details};
+	ev = (struct egca_audit_event){
+	    c->ctx->actor, "cert.issue", object, "success", details};
 	e = egca_audit_append(st, &ev);
 	free(details);
 	return e;
@@ -344,12 +347,13 @@ egca_ca_issue(const struct egca_ctx *ctx, struct egca_issuer *is,
 	memset(res, 0, sizeof(*res));
 	egca_buf_init(&tbs, 1 << 20);
 	egca_buf_init(&cert, 1 << 20);
-	if ((e = egca_pki_profile_load(is->profiles_dir ? is->profiles_dir :
-		ctx->cfg->profiles_dir, req->profile, &prof)) != EGCA_OK)
+	if ((e = egca_pki_profile_load(
+	         is->profiles_dir ? is->profiles_dir : ctx->cfg->profiles_dir,
+	         req->profile, &prof)) != EGCA_OK)
 		goto out;
 	if (req->subject != NULL) {
-		if ((e = egca_pki_name_parse(req->subject, &subject,
-		    &subject_len)) != EGCA_OK)
+		if ((e = egca_pki_name_parse(
+		         req->subject, &subject, &subject_len)) != EGCA_OK)
 			goto out;
 	} else {
 		if ((subject = malloc(req->csr->subject_len)) == NULL) {
@@ -359,8 +363,8 @@ egca_ca_issue(const struct egca_ctx *ctx, struct egca_issuer *is,
 		memcpy(subject, req->csr->subject, req->csr->subject_len);
 		subject_len = req->csr->subject_len;
 	}
-	days = req->validity_days ? req->validity_days :
-				    prof->default_validity_days;
+	days = req->validity_days ? req->validity_days
+	                          : prof->default_validity_days;
 	if ((e = check_request(is, prof, req, subject, subject_len, days)) !=
 	    EGCA_OK)
 		goto out;
@@ -370,8 +374,8 @@ egca_ca_issue(const struct egca_ctx *ctx, struct egca_issuer *is,
 		    is->name);
 		goto out;
 	}
-	if ((e = egca_pki_name_to_text(subject, subject_len,
-	    &subject_text)) != EGCA_OK)
+	if ((e = egca_pki_name_to_text(subject, subject_len, &subject_text)) !=
+	    EGCA_OK)
 		goto out;
 
 	memset(&t, 0, sizeof(t));
@@ -398,8 +402,7 @@ egca_ca_issue(const struct egca_ctx *ctx, struct egca_issuer *is,
 		egca_buf_reset(&tbs);
 		if ((e = egca_ca_prepare_tbs(is, &t, &tbs)) != EGCA_OK)
 			goto out;
-		if ((e = egca_crypto_sm3(tbs.data, tbs.len, digest)) !=
-		    EGCA_OK)
+		if ((e = egca_crypto_sm3(tbs.data, tbs.len, digest)) != EGCA_OK)
 			goto out;
 		egca_hex_encode(digest, sizeof(digest), sm3_hex);
 		egca_ca_serial_hex(serial, sizeof(serial), res->serial);
@@ -423,8 +426,9 @@ egca_ca_issue(const struct egca_ctx *ctx, struct egca_issuer *is,
 	rec.not_before = t.not_before;
 	rec.not_after = t.not_after;
 	rec.issued_at = now;
-	rec.audience = UNCONST(prof->audience == EGCA_AUDIENCE_GOVERNMENT ?
-		"government" : "public");
+	rec.audience =
+	    UNCONST(prof->audience == EGCA_AUDIENCE_GOVERNMENT ? "government"
+	                                                       : "public");
 	rec.key_alg = UNCONST(egca_crypto_key_alg_name(req->csr->key_alg));
 	rec.tbs_sm3 = sm3_hex;
 	rec.der = cert.data;

@@ -14,17 +14,17 @@
 #include "ca/ca_int.h"
 
 static const char *const reasons[] = {
-	"unspecified",		/* 0 */
-	"keyCompromise",	/* 1 */
-	"cACompromise",		/* 2 */
-	"affiliationChanged",	/* 3 */
-	"superseded",		/* 4 */
-	"cessationOfOperation", /* 5 */
-	"certificateHold",	/* 6 */
-	NULL,			/* 7 is not used */
-	"removeFromCRL",	/* 8 */
-	"privilegeWithdrawn",	/* 9 */
-	"aACompromise",		/* 10 */
+    "unspecified",          /* 0 */
+    "keyCompromise",        /* 1 */
+    "cACompromise",         /* 2 */
+    "affiliationChanged",   /* 3 */
+    "superseded",           /* 4 */
+    "cessationOfOperation", /* 5 */
+    "certificateHold",      /* 6 */
+    NULL,                   /* 7 is not used */
+    "removeFromCRL",        /* 8 */
+    "privilegeWithdrawn",   /* 9 */
+    "aACompromise",         /* 10 */
 };
 
 #define NREASONS (int)(sizeof(reasons) / sizeof(reasons[0]))
@@ -50,7 +50,8 @@ egca_ca_reason_parse(const char *s, int *reason)
 	return egca_err_set(EGCA_ERR_USAGE,
 	    "unknown revocation reason '%s' (RFC 5280 5.3.1: unspecified, "
 	    "keyCompromise, cACompromise, affiliationChanged, superseded, "
-	    "cessationOfOperation, privilegeWithdrawn, aACompromise)", s);
+	    "cessationOfOperation, privilegeWithdrawn, aACompromise)",
+	    s);
 }
 
 const char *
@@ -104,8 +105,8 @@ status_tx(struct egca_store *st, void *arg)
 	case EGCA_ACTION_REVOKE:
 		if (strcmp(cur.status, "revoked") == 0) {
 			e = egca_err_set(EGCA_ERR_STATE,
-			    "certificate %s is already revoked (%s)",
-			    c->serial, egca_ca_reason_name(cur.reason));
+			    "certificate %s is already revoked (%s)", c->serial,
+			    egca_ca_reason_name(cur.reason));
 			goto out;
 		}
 		to = "revoked";
@@ -117,7 +118,8 @@ status_tx(struct egca_store *st, void *arg)
 		if (strcmp(cur.status, "good") != 0) {
 			e = egca_err_set(EGCA_ERR_STATE,
 			    "certificate %s is %s: only a good certificate "
-			    "can be held", c->serial, cur.status);
+			    "can be held",
+			    c->serial, cur.status);
 			goto out;
 		}
 		to = "hold";
@@ -127,7 +129,8 @@ status_tx(struct egca_store *st, void *arg)
 		if (strcmp(cur.status, "hold") != 0) {
 			e = egca_err_set(EGCA_ERR_STATE,
 			    "certificate %s is %s: only a held certificate "
-			    "can be released", c->serial, cur.status);
+			    "can be released",
+			    c->serial, cur.status);
 			goto out;
 		}
 		to = "good";
@@ -137,19 +140,19 @@ status_tx(struct egca_store *st, void *arg)
 		break;
 	}
 	if (cur.not_after < c->now && c->action != EGCA_ACTION_REVOKE) {
-		e = egca_err_set(EGCA_ERR_STATE, "certificate %s has expired",
-		    c->serial);
+		e = egca_err_set(
+		    EGCA_ERR_STATE, "certificate %s has expired", c->serial);
 		goto out;
 	}
-	if ((e = egca_store_cert_set_status(st, c->ca, c->serial, to, reason,
-	    at, inv)) != EGCA_OK)
+	if ((e = egca_store_cert_set_status(
+	         st, c->ca, c->serial, to, reason, at, inv)) != EGCA_OK)
 		goto out;
 	snprintf(object, sizeof(object), "cert/%s/%s", c->ca, c->serial);
 	details = egca_ca_details("{s:s, s:s, s:s, s:I}", "from", cur.status,
-	    "to", to, "reason", egca_ca_reason_name(reason),
-	    "invalidity_date", (json_int_t)inv);
-	ev = (struct egca_audit_event){c->ctx->actor, action_name(c->action),
-	    object, "success", details};
+	    "to", to, "reason", egca_ca_reason_name(reason), "invalidity_date",
+	    (json_int_t)inv);
+	ev = (struct egca_audit_event){
+	    c->ctx->actor, action_name(c->action), object, "success", details};
 	e = egca_audit_append(st, &ev);
 out:
 	free(details);
@@ -168,12 +171,13 @@ egca_ca_cert_set_status(const struct egca_ctx *ctx, const char *ca,
 
 	if (action == EGCA_ACTION_REVOKE &&
 	    (reason == 6 || reason == 8 || reason < 0 || reason > 10 ||
-		reason == 7))
+	        reason == 7))
 		return egca_err_set(EGCA_ERR_USAGE,
 		    "reason %s is not a revocation reason (RFC 5280 5.3.1; "
 		    "use 'egca cert hold' for certificateHold)",
-		    reason == 6 ? "certificateHold" :
-		    reason == 8 ? "removeFromCRL" : "out of range");
+		    reason == 6       ? "certificateHold"
+		        : reason == 8 ? "removeFromCRL"
+		                      : "out of range");
 	memset(&rec, 0, sizeof(rec));
 	/* Resolve the default CA name. */
 	if ((e = egca_ca_get(ctx, ca, &rec)) != EGCA_OK)

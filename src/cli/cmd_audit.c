@@ -32,13 +32,12 @@ list_one(const struct egca_audit_rec *r, void *arg)
 	if (l->json)
 		json_array_append_new(l->arr,
 		    json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "seq",
-			(json_int_t)r->seq, "time", ts, "actor", r->actor,
-			"action", r->action, "object", r->object, "outcome",
-			r->outcome, "details", r->details, "hash", r->hash));
+		        (json_int_t)r->seq, "time", ts, "actor", r->actor,
+		        "action", r->action, "object", r->object, "outcome",
+		        r->outcome, "details", r->details, "hash", r->hash));
 	else
 		printf("%6lld %s %-14s %-12s %-8s %s %s\n", (long long)r->seq,
-		    ts, r->actor, r->action, r->outcome, r->object,
-		    r->details);
+		    ts, r->actor, r->action, r->outcome, r->object, r->details);
 	return --l->limit <= 0;
 }
 
@@ -46,12 +45,12 @@ int
 cmd_audit(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"dir", required_argument, NULL, 'd'},
-		{"json", no_argument, NULL, 'j'},
-		{"from", required_argument, NULL, 'f'},
-		{"limit", required_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"dir", required_argument, NULL, 'd'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"limit", required_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct egca_audit_report rep;
 	struct cli_env env;
@@ -76,12 +75,12 @@ cmd_audit(int argc, char **argv)
 			la.json = 1;
 			break;
 		case 'f':
-			e = cli_parse_int("--from", optarg, 0, 2000000000,
-			    &from);
+			e = cli_parse_int(
+			    "--from", optarg, 0, 2000000000, &from);
 			break;
 		case 'l':
-			e = cli_parse_int("--limit", optarg, 1, 1000000,
-			    &limit);
+			e = cli_parse_int(
+			    "--limit", optarg, 1, 1000000, &limit);
 			break;
 		default:
 			return cli_usage_error("audit", "unknown option");
@@ -90,8 +89,8 @@ cmd_audit(int argc, char **argv)
 			return cli_fail(e);
 	}
 	if (optind != argc)
-		return cli_usage_error("audit", "unexpected argument '%s'",
-		    argv[optind]);
+		return cli_usage_error(
+		    "audit", "unexpected argument '%s'", argv[optind]);
 	if (strcmp(verb, "verify") != 0 && strcmp(verb, "list") != 0)
 		return cli_usage_error("audit", "unknown verb '%s'", verb);
 	if ((e = cli_open(cli_dir(dir), &env)) != EGCA_OK)

@@ -29,8 +29,7 @@ static const char help[] =
     "  export [--ca NAME] [--out FILE] [--der]\n"
     "                             the CA certificate and its chain (PEM)\n"
     "\n"
-    "create options:\n" CLI_CA_OPTS_HELP
-    "\n"
+    "create options:\n" CLI_CA_OPTS_HELP "\n"
     "common options:\n"
     "  --dir DIR    data directory (default $EGCA_DIR or ./egca-data)\n"
     "  --ca NAME    the CA (default: default_ca of egca.conf)\n"
@@ -52,7 +51,9 @@ cli_ca_args_opt(struct cli_ca_args *a, int opt, const char *arg)
 		return 1;
 	case 'V':
 		return cli_parse_int("--validity-days", arg, 1, 100000,
-			   &a->validity_days) == EGCA_OK ? 1 : -1;
+		           &a->validity_days) == EGCA_OK
+		    ? 1
+		    : -1;
 	case 'S':
 		a->subordinate = 1;
 		return 1;
@@ -74,8 +75,7 @@ cli_ca_create(struct cli_env *env, const struct cli_ca_args *a)
 
 	memset(&o, 0, sizeof(o));
 	memset(&rec, 0, sizeof(rec));
-	if ((e = egca_crypto_key_alg_parse(a->alg, &o.alg, &o.bits)) !=
-	    EGCA_OK)
+	if ((e = egca_crypto_key_alg_parse(a->alg, &o.alg, &o.bits)) != EGCA_OK)
 		return cli_fail(e);
 	if (o.alg == EGCA_KEY_RSA && o.bits < 3072)
 		return cli_fail(egca_err_set(EGCA_ERR_USAGE,
@@ -86,8 +86,8 @@ cli_ca_create(struct cli_env *env, const struct cli_ca_args *a)
 	o.subordinate = a->subordinate;
 	if ((e = egca_ca_name_check(o.name)) != EGCA_OK)
 		return cli_fail(e);
-	if ((e = egca_crypto_passphrase_read(a->passphrase_file, 1, &pass,
-	    &pass_len)) != EGCA_OK)
+	if ((e = egca_crypto_passphrase_read(
+	         a->passphrase_file, 1, &pass, &pass_len)) != EGCA_OK)
 		return cli_fail(e);
 	o.pass = pass;
 	o.pass_len = pass_len;
@@ -148,7 +148,7 @@ print_ca_text(json_t *j)
 	json_t *v;
 
 	json_object_foreach(j, k, v)
-		printf("%-20s %s\n", k, json_string_value(v));
+	    printf("%-20s %s\n", k, json_string_value(v));
 }
 
 static int
@@ -234,15 +234,15 @@ ca_request(struct cli_env *env, const char *name, const char *out, int der)
 		    "CA '%s' is a %s CA: it has no request", name ? name : "",
 		    rec.mode));
 	}
-	rc = emit(rec.csr_der, rec.csr_der_len, "CERTIFICATE REQUEST", der,
-	    out);
+	rc =
+	    emit(rec.csr_der, rec.csr_der_len, "CERTIFICATE REQUEST", der, out);
 	egca_store_ca_rec_free(&rec);
 	return rc;
 }
 
 static int
-ca_import(struct cli_env *env, const char *name, const char *cert,
-    const char *chain)
+ca_import(
+    struct cli_env *env, const char *name, const char *cert, const char *chain)
 {
 	struct egca_buf all;
 	uint8_t *data = NULL;
@@ -266,10 +266,8 @@ ca_import(struct cli_env *env, const char *name, const char *cert,
 	}
 	if (e != EGCA_OK)
 		goto out;
-	if ((e = egca_ca_import(&env->ctx, name, all.data, all.len)) ==
-	    EGCA_OK)
-		printf("CA %s is active\n",
-		    name ? name : env->cfg->default_ca);
+	if ((e = egca_ca_import(&env->ctx, name, all.data, all.len)) == EGCA_OK)
+		printf("CA %s is active\n", name ? name : env->cfg->default_ca);
 out:
 	free(data);
 	egca_buf_free(&all);
@@ -289,13 +287,13 @@ anchors(struct cli_env *env, int argc, char **argv, int optidx,
 
 	if (optidx < argc && strcmp(argv[optidx], "add") == 0) {
 		if (optidx + 2 != argc)
-			return cli_usage_error("ca",
-			    "anchors add takes one FILE");
-		if ((e = egca_file_read(argv[optidx + 1], 4 << 20, &data,
-		    &len)) != EGCA_OK)
+			return cli_usage_error(
+			    "ca", "anchors add takes one FILE");
+		if ((e = egca_file_read(
+		         argv[optidx + 1], 4 << 20, &data, &len)) != EGCA_OK)
 			return cli_fail(e);
-		e = egca_ca_anchor_add(&env->ctx, data, len,
-		    kind ? kind : "anchor", &added);
+		e = egca_ca_anchor_add(
+		    &env->ctx, data, len, kind ? kind : "anchor", &added);
 		free(data);
 		if (e != EGCA_OK)
 			return cli_fail(e);
@@ -304,22 +302,23 @@ anchors(struct cli_env *env, int argc, char **argv, int optidx,
 		return 0;
 	}
 	if (optidx < argc && strcmp(argv[optidx], "list") != 0)
-		return cli_usage_error("ca", "anchors: unknown verb '%s'",
-		    argv[optidx]);
+		return cli_usage_error(
+		    "ca", "anchors: unknown verb '%s'", argv[optidx]);
 	if ((e = egca_store_anchor_list(env->st, &list, &n)) != EGCA_OK)
 		return cli_fail(e);
 	arr = json_array();
 	for (i = 0; i < n; i++) {
 		cli_format_time(list[i].not_after, na);
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}",
-		    "sha256", list[i].id, "kind", list[i].kind, "subject",
-		    list[i].subject, "not_after", na));
+		json_array_append_new(arr,
+		    json_pack("{s:s, s:s, s:s, s:s}", "sha256", list[i].id,
+		        "kind", list[i].kind, "subject", list[i].subject,
+		        "not_after", na));
 	}
 	egca_store_anchor_list_free(list, n);
 	if (json)
 		return cli_print_json(arr);
-	printf("%-8s %-20s %-16s %s\n", "KIND", "NOT AFTER", "SHA-256",
-	    "SUBJECT");
+	printf(
+	    "%-8s %-20s %-16s %s\n", "KIND", "NOT AFTER", "SHA-256", "SUBJECT");
 	for (i = 0; i < json_array_size(arr); i++) {
 		json_t *o = json_array_get(arr, i);
 		printf("%-8s %-20s %.16s %s\n",
@@ -364,17 +363,17 @@ int
 cmd_ca(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"dir", required_argument, NULL, 'd'},
-		{"ca", required_argument, NULL, 'c'},
-		{"out", required_argument, NULL, 'o'},
-		{"der", no_argument, NULL, 'D'},
-		{"cert", required_argument, NULL, 'C'},
-		{"chain", required_argument, NULL, 'H'},
-		{"kind", required_argument, NULL, 'k'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		CLI_CA_OPTS,
-		{NULL, 0, NULL, 0},
+	    {"dir", required_argument, NULL, 'd'},
+	    {"ca", required_argument, NULL, 'c'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"der", no_argument, NULL, 'D'},
+	    {"cert", required_argument, NULL, 'C'},
+	    {"chain", required_argument, NULL, 'H'},
+	    {"kind", required_argument, NULL, 'k'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    CLI_CA_OPTS,
+	    {NULL, 0, NULL, 0},
 	};
 	struct cli_ca_args a = {NULL, "sm2", NULL, 3650, 0, NULL, 0};
 	struct cli_env env;
@@ -421,13 +420,12 @@ cmd_ca(int argc, char **argv)
 			if (r < 0)
 				return cli_fail(EGCA_ERR_USAGE);
 			if (r == 0)
-				return cli_usage_error("ca",
-				    "unknown option");
+				return cli_usage_error("ca", "unknown option");
 		}
 	}
 	if (strcmp(verb, "anchors") != 0 && optind != argc)
-		return cli_usage_error("ca", "unexpected argument '%s'",
-		    argv[optind]);
+		return cli_usage_error(
+		    "ca", "unexpected argument '%s'", argv[optind]);
 	if ((e = cli_open(cli_dir(dir), &env)) != EGCA_OK)
 		return cli_fail(e);
 	if (strcmp(verb, "create") == 0) {

@@ -61,8 +61,10 @@ static int
 add_san(const char **list, size_t *n, const char *v)
 {
 	if (*n >= MAX_SAN)
-		return cli_usage_error("cert", "at most %d entries of a "
-		    "subjectAltName kind", MAX_SAN);
+		return cli_usage_error("cert",
+		    "at most %d entries of a "
+		    "subjectAltName kind",
+		    MAX_SAN);
 	list[(*n)++] = v;
 	return 0;
 }
@@ -83,14 +85,14 @@ cert_issue(struct cli_env *env, struct args *a)
 
 	memset(&res, 0, sizeof(res));
 	if (a->csr == NULL || a->profile == NULL)
-		return cli_usage_error("cert",
-		    "issue needs --csr FILE and --profile NAME");
+		return cli_usage_error(
+		    "cert", "issue needs --csr FILE and --profile NAME");
 	if ((e = egca_file_read(a->csr, 64 * 1024, &data, &len)) != EGCA_OK)
 		goto out;
 	if ((e = egca_pki_csr_parse(data, len, &csr)) != EGCA_OK)
 		goto out;
-	if ((e = egca_crypto_passphrase_read(a->passfile, 0, &pass,
-	    &pass_len)) != EGCA_OK)
+	if ((e = egca_crypto_passphrase_read(
+	         a->passfile, 0, &pass, &pass_len)) != EGCA_OK)
 		goto out;
 	e = egca_ca_issuer_open(&env->ctx, a->ca, pass, pass_len, &is);
 	egca_crypto_passphrase_free(pass, pass_len);
@@ -111,14 +113,14 @@ cert_issue(struct cli_env *env, struct args *a)
 	if ((e = egca_ca_issue(&env->ctx, is, &req, &res)) != EGCA_OK)
 		goto out;
 	fprintf(stderr, "issued serial %s\n", res.serial);
-	rc = a->der ? cli_fail(cli_write_out(a->out, res.der, res.der_len,
-			  0644)) :
-		      0;
+	rc = a->der
+	    ? cli_fail(cli_write_out(a->out, res.der, res.der_len, 0644))
+	    : 0;
 	if (!a->der) {
 		struct egca_buf b;
 		egca_buf_init(&b, 0);
-		if ((e = egca_pki_pem_encode(res.der, res.der_len,
-		    "CERTIFICATE", &b)) == EGCA_OK)
+		if ((e = egca_pki_pem_encode(
+		         res.der, res.der_len, "CERTIFICATE", &b)) == EGCA_OK)
 			e = cli_write_out(a->out, b.data, b.len, 0644);
 		egca_buf_free(&b);
 		rc = cli_fail(e);
@@ -147,7 +149,8 @@ out:
 		ev = (struct egca_audit_event){env->actor, "cert.issue",
 		    "cert/refused", "failure", details};
 		if (egca_audit_record(env->st, &ev) != EGCA_OK)
-			fprintf(stderr, "egca: warning: the refusal was not audited\n");
+			fprintf(stderr,
+			    "egca: warning: the refusal was not audited\n");
 		free(details);
 		egca_err_set(saved, "%s", msg);
 	}
@@ -174,13 +177,13 @@ rec_json(const struct egca_cert_rec *r)
 	json_object_set_new(j, "key_alg", json_string(r->key_alg));
 	if (strcmp(r->status, "good") != 0) {
 		cli_format_time(r->revoked_at, ra);
-		json_object_set_new(j, "reason",
-		    json_string(egca_ca_reason_name(r->reason)));
+		json_object_set_new(
+		    j, "reason", json_string(egca_ca_reason_name(r->reason)));
 		json_object_set_new(j, "revoked_at", json_string(ra));
 		if (r->invalidity_date != 0) {
 			cli_format_time(r->invalidity_date, iv);
-			json_object_set_new(j, "invalidity_date",
-			    json_string(iv));
+			json_object_set_new(
+			    j, "invalidity_date", json_string(iv));
 		}
 	}
 	if (r->tbs_sm3 != NULL)
@@ -215,7 +218,7 @@ cert_show(struct cli_env *env, struct args *a, const char *serial_in)
 		if (a->der)
 			e = cli_write_out(a->out, rec.der, rec.der_len, 0644);
 		else if ((e = egca_pki_pem_encode(rec.der, rec.der_len,
-			      "CERTIFICATE", &b)) == EGCA_OK)
+		              "CERTIFICATE", &b)) == EGCA_OK)
 			e = cli_write_out(a->out, b.data, b.len, 0644);
 		egca_buf_free(&b);
 		egca_store_cert_rec_free(&rec);
@@ -226,7 +229,7 @@ cert_show(struct cli_env *env, struct args *a, const char *serial_in)
 	if (a->json)
 		return cli_print_json(j);
 	json_object_foreach(j, k, v)
-		printf("%-16s %s\n", k, json_string_value(v));
+	    printf("%-16s %s\n", k, json_string_value(v));
 	json_decref(j);
 	return 0;
 }
@@ -251,8 +254,8 @@ cert_list(struct cli_env *env, struct args *a)
 	f.limit = (size_t)a->limit;
 	if (a->status && strcmp(a->status, "good") != 0 &&
 	    strcmp(a->status, "revoked") != 0 && strcmp(a->status, "hold") != 0)
-		return cli_usage_error("cert",
-		    "--status must be good, revoked or hold");
+		return cli_usage_error(
+		    "cert", "--status must be good, revoked or hold");
 	if ((e = egca_store_cert_list(env->st, &f, &list, &n, &total)) !=
 	    EGCA_OK)
 		return cli_fail(e);
@@ -261,8 +264,8 @@ cert_list(struct cli_env *env, struct args *a)
 		json_array_append_new(arr, rec_json(&list[i]));
 	egca_store_cert_list_free(list, n);
 	if (a->json) {
-		o = json_pack("{s:I, s:I, s:I, s:o}", "total", (json_int_t)total,
-		    "offset", (json_int_t)a->offset, "limit",
+		o = json_pack("{s:I, s:I, s:I, s:o}", "total",
+		    (json_int_t)total, "offset", (json_int_t)a->offset, "limit",
 		    (json_int_t)(a->limit ? a->limit : 100), "certificates",
 		    arr);
 		return cli_print_json(o);
@@ -304,12 +307,12 @@ cert_status(struct cli_env *env, struct args *a, const char *verb,
 	else
 		act = EGCA_ACTION_UNHOLD;
 	if ((e = egca_ca_cert_set_status(&env->ctx, a->ca, serial, act, reason,
-	    a->invalidity)) != EGCA_OK)
+	         a->invalidity)) != EGCA_OK)
 		return cli_fail(e);
 	printf("certificate %s: %s\n", serial,
-	    act == EGCA_ACTION_REVOKE ? "revoked" :
-	    act == EGCA_ACTION_HOLD   ? "on hold" :
-					"released from hold");
+	    act == EGCA_ACTION_REVOKE     ? "revoked"
+	        : act == EGCA_ACTION_HOLD ? "on hold"
+	                                  : "released from hold");
 	return 0;
 }
 
@@ -317,37 +320,37 @@ int
 cmd_cert(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"dir", required_argument, NULL, 'd'},
-		{"ca", required_argument, NULL, 'c'},
-		{"csr", required_argument, NULL, 'r'},
-		{"profile", required_argument, NULL, 'P'},
-		{"subject", required_argument, NULL, 's'},
-		{"days", required_argument, NULL, 'n'},
-		{"out", required_argument, NULL, 'o'},
-		{"der", no_argument, NULL, 'D'},
-		{"pem", no_argument, NULL, 'E'},
-		{"json", no_argument, NULL, 'j'},
-		{"passphrase-file", required_argument, NULL, 'p'},
-		{"id-card", required_argument, NULL, 1},
-		{"passport", required_argument, NULL, 2},
-		{"military", required_argument, NULL, 3},
-		{"insurance", required_argument, NULL, 4},
-		{"ic-registration", required_argument, NULL, 5},
-		{"org-code", required_argument, NULL, 6},
-		{"tax-number", required_argument, NULL, 7},
-		{"uscc", required_argument, NULL, 8},
-		{"dns", required_argument, NULL, 9},
-		{"email", required_argument, NULL, 10},
-		{"ip", required_argument, NULL, 11},
-		{"status", required_argument, NULL, 'S'},
-		{"expires-before", required_argument, NULL, 'B'},
-		{"expires-after", required_argument, NULL, 'A'},
-		{"limit", required_argument, NULL, 'l'},
-		{"offset", required_argument, NULL, 'O'},
-		{"reason", required_argument, NULL, 'R'},
-		{"invalidity-date", required_argument, NULL, 'I'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"dir", required_argument, NULL, 'd'},
+	    {"ca", required_argument, NULL, 'c'},
+	    {"csr", required_argument, NULL, 'r'},
+	    {"profile", required_argument, NULL, 'P'},
+	    {"subject", required_argument, NULL, 's'},
+	    {"days", required_argument, NULL, 'n'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"der", no_argument, NULL, 'D'},
+	    {"pem", no_argument, NULL, 'E'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"passphrase-file", required_argument, NULL, 'p'},
+	    {"id-card", required_argument, NULL, 1},
+	    {"passport", required_argument, NULL, 2},
+	    {"military", required_argument, NULL, 3},
+	    {"insurance", required_argument, NULL, 4},
+	    {"ic-registration", required_argument, NULL, 5},
+	    {"org-code", required_argument, NULL, 6},
+	    {"tax-number", required_argument, NULL, 7},
+	    {"uscc", required_argument, NULL, 8},
+	    {"dns", required_argument, NULL, 9},
+	    {"email", required_argument, NULL, 10},
+	    {"ip", required_argument, NULL, 11},
+	    {"status", required_argument, NULL, 'S'},
+	    {"expires-before", required_argument, NULL, 'B'},
+	    {"expires-after", required_argument, NULL, 'A'},
+	    {"limit", required_argument, NULL, 'l'},
+	    {"offset", required_argument, NULL, 'O'},
+	    {"reason", required_argument, NULL, 'R'},
+	    {"invalidity-date", required_argument, NULL, 'I'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct args a;
 	struct cli_env env;
@@ -365,42 +368,95 @@ cmd_cert(int argc, char **argv)
 	argv++;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': a.dir = optarg; break;
-		case 'c': a.ca = optarg; break;
-		case 'r': a.csr = optarg; break;
-		case 'P': a.profile = optarg; break;
-		case 's': a.subject = optarg; break;
+		case 'd':
+			a.dir = optarg;
+			break;
+		case 'c':
+			a.ca = optarg;
+			break;
+		case 'r':
+			a.csr = optarg;
+			break;
+		case 'P':
+			a.profile = optarg;
+			break;
+		case 's':
+			a.subject = optarg;
+			break;
 		case 'n':
 			e = cli_parse_int("--days", optarg, 1, 100000, &a.days);
 			break;
-		case 'o': a.out = optarg; break;
-		case 'D': a.der = 1; break;
-		case 'E': a.pem = 1; break;
-		case 'j': a.json = 1; break;
-		case 'p': a.passfile = optarg; break;
-		case 1: a.id.id_card = optarg; break;
-		case 2: a.id.passport = optarg; break;
-		case 3: a.id.military = optarg; break;
-		case 4: a.id.insurance = optarg; break;
-		case 5: a.id.ic_registration = optarg; break;
-		case 6: a.id.org_code = optarg; break;
-		case 7: a.id.tax_number = optarg; break;
-		case 8: a.id.uscc = optarg; break;
-		case 9: rc = add_san(a.dns, &a.n_dns, optarg); break;
-		case 10: rc = add_san(a.email, &a.n_email, optarg); break;
-		case 11: rc = add_san(a.ip, &a.n_ip, optarg); break;
-		case 'S': a.status = optarg; break;
-		case 'B': e = cli_parse_time(optarg, &a.expires_before); break;
-		case 'A': e = cli_parse_time(optarg, &a.expires_after); break;
+		case 'o':
+			a.out = optarg;
+			break;
+		case 'D':
+			a.der = 1;
+			break;
+		case 'E':
+			a.pem = 1;
+			break;
+		case 'j':
+			a.json = 1;
+			break;
+		case 'p':
+			a.passfile = optarg;
+			break;
+		case 1:
+			a.id.id_card = optarg;
+			break;
+		case 2:
+			a.id.passport = optarg;
+			break;
+		case 3:
+			a.id.military = optarg;
+			break;
+		case 4:
+			a.id.insurance = optarg;
+			break;
+		case 5:
+			a.id.ic_registration = optarg;
+			break;
+		case 6:
+			a.id.org_code = optarg;
+			break;
+		case 7:
+			a.id.tax_number = optarg;
+			break;
+		case 8:
+			a.id.uscc = optarg;
+			break;
+		case 9:
+			rc = add_san(a.dns, &a.n_dns, optarg);
+			break;
+		case 10:
+			rc = add_san(a.email, &a.n_email, optarg);
+			break;
+		case 11:
+			rc = add_san(a.ip, &a.n_ip, optarg);
+			break;
+		case 'S':
+			a.status = optarg;
+			break;
+		case 'B':
+			e = cli_parse_time(optarg, &a.expires_before);
+			break;
+		case 'A':
+			e = cli_parse_time(optarg, &a.expires_after);
+			break;
 		case 'l':
-			e = cli_parse_int("--limit", optarg, 1, 10000, &a.limit);
+			e = cli_parse_int(
+			    "--limit", optarg, 1, 10000, &a.limit);
 			break;
 		case 'O':
-			e = cli_parse_int("--offset", optarg, 0, 2000000000,
-			    &a.offset);
+			e = cli_parse_int(
+			    "--offset", optarg, 0, 2000000000, &a.offset);
 			break;
-		case 'R': a.reason = optarg; break;
-		case 'I': e = cli_parse_time(optarg, &a.invalidity); break;
+		case 'R':
+			a.reason = optarg;
+			break;
+		case 'I':
+			e = cli_parse_time(optarg, &a.invalidity);
+			break;
 		default:
 			return cli_usage_error("cert", "unknown option");
 		}
@@ -417,8 +473,8 @@ cmd_cert(int argc, char **argv)
 	if (want_serial && optind + 1 != argc)
 		return cli_usage_error("cert", "%s takes one SERIAL", verb);
 	if (!want_serial && optind != argc)
-		return cli_usage_error("cert", "unexpected argument '%s'",
-		    argv[optind]);
+		return cli_usage_error(
+		    "cert", "unexpected argument '%s'", argv[optind]);
 	if (!want_serial && strcmp(verb, "issue") != 0 &&
 	    strcmp(verb, "list") != 0)
 		return cli_usage_error("cert", "unknown verb '%s'", verb);

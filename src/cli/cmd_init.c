@@ -33,8 +33,8 @@ profiles_source(const char *opt)
 {
 	static char buf[4096];
 	const char *env = getenv("EGCA_PROFILES");
-	const char *cands[3] = {EGCA_SHARE_DIR "/profiles",
-	    EGCA_SOURCE_DIR "/profiles", NULL};
+	const char *cands[3] = {
+	    EGCA_SHARE_DIR "/profiles", EGCA_SOURCE_DIR "/profiles", NULL};
 	size_t i;
 
 	if (opt != NULL)
@@ -85,8 +85,8 @@ copy_profiles(const char *from, const char *to)
 	}
 	closedir(d);
 	if (e == EGCA_OK && copied == 0)
-		e = egca_err_set(EGCA_ERR_NOTFOUND, "%s: no *.json profiles",
-		    from);
+		e = egca_err_set(
+		    EGCA_ERR_NOTFOUND, "%s: no *.json profiles", from);
 	return e;
 }
 
@@ -94,14 +94,14 @@ int
 cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"dir", required_argument, NULL, 'd'},
-		{"store", required_argument, NULL, 'D'},
-		{"base-url", required_argument, NULL, 'b'},
-		{"profiles", required_argument, NULL, 'P'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		CLI_CA_OPTS,
-		{NULL, 0, NULL, 0},
+	    {"dir", required_argument, NULL, 'd'},
+	    {"store", required_argument, NULL, 'D'},
+	    {"base-url", required_argument, NULL, 'b'},
+	    {"profiles", required_argument, NULL, 'P'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    CLI_CA_OPTS,
+	    {NULL, 0, NULL, 0},
 	};
 	struct cli_ca_args a = {NULL, "sm2", NULL, 3650, 0, NULL, 0};
 	struct cli_env env;
@@ -136,19 +136,19 @@ cmd_init(int argc, char **argv)
 			if (r < 0)
 				return cli_fail(EGCA_ERR_USAGE);
 			if (r == 0)
-				return cli_usage_error("init",
-				    "unknown option");
+				return cli_usage_error(
+				    "init", "unknown option");
 		}
 	}
 	if (optind != argc)
-		return cli_usage_error("init", "unexpected argument '%s'",
-		    argv[optind]);
+		return cli_usage_error(
+		    "init", "unexpected argument '%s'", argv[optind]);
 	if (a.name == NULL)
 		a.name = a.subordinate ? "sub" : "root";
 	if (a.subject == NULL)
-		a.subject = a.subordinate ?
-				"C=CN,O=egca demo,CN=egca demo SM2 sub CA" :
-				"C=CN,O=egca demo,CN=egca demo SM2 root CA";
+		a.subject = a.subordinate
+		    ? "C=CN,O=egca demo,CN=egca demo SM2 sub CA"
+		    : "C=CN,O=egca demo,CN=egca demo SM2 root CA";
 	dir = cli_dir(dir);
 	if ((conf = egca_file_join(dir, EGCA_CONFIG_FILE)) == NULL)
 		return cli_fail(EGCA_ERR_NOMEM);
@@ -156,7 +156,8 @@ cmd_init(int argc, char **argv)
 		free(conf);
 		return cli_fail(egca_err_set(EGCA_ERR_EXISTS,
 		    "%s is already an egca data directory: refusing to "
-		    "initialise it again", dir));
+		    "initialise it again",
+		    dir));
 	}
 	if ((e = egca_ca_name_check(a.name)) != EGCA_OK ||
 	    (e = egca_file_mkdirs(dir, 0750)) != EGCA_OK) {

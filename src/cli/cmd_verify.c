@@ -47,12 +47,12 @@ int
 cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"chain", required_argument, NULL, 'c'},
-		{"anchor", required_argument, NULL, 'a'},
-		{"at", required_argument, NULL, 't'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"chain", required_argument, NULL, 'c'},
+	    {"anchor", required_argument, NULL, 'a'},
+	    {"at", required_argument, NULL, 't'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct egca_der_list leaf = {0}, chain = {0}, anchors = {0};
 	struct egca_der_list untrusted = {0};
@@ -89,8 +89,8 @@ cmd_verify(int argc, char **argv)
 			return cli_fail(e);
 	}
 	if (optind + 1 != argc || chain_file == NULL)
-		return cli_usage_error("verify",
-		    "needs --chain CHAIN.pem and one CERT.pem");
+		return cli_usage_error(
+		    "verify", "needs --chain CHAIN.pem and one CERT.pem");
 	memset(&vr, 0, sizeof(vr));
 	if ((e = load(argv[optind], &leaf)) != EGCA_OK ||
 	    (e = load(chain_file, &chain)) != EGCA_OK)
@@ -99,11 +99,12 @@ cmd_verify(int argc, char **argv)
 		goto out;
 	for (i = 0; i < chain.n; i++) {
 		memset(&info, 0, sizeof(info));
-		if ((e = egca_pki_cert_info(chain.der[i], chain.len[i],
-		    &info)) != EGCA_OK)
+		if ((e = egca_pki_cert_info(
+		         chain.der[i], chain.len[i], &info)) != EGCA_OK)
 			goto out;
-		e = egca_der_list_add(anchor_file == NULL && info.self_issued ?
-			&anchors : &untrusted,
+		e = egca_der_list_add(anchor_file == NULL && info.self_issued
+		        ? &anchors
+		        : &untrusted,
 		    chain.der[i], chain.len[i]);
 		egca_pki_cert_info_free(&info);
 		if (e != EGCA_OK)
@@ -115,8 +116,8 @@ cmd_verify(int argc, char **argv)
 		    "(use --anchor)");
 		goto out;
 	}
-	e = egca_pki_verify_chain(leaf.der[0], leaf.len[0], &untrusted,
-	    &anchors, at, &vr);
+	e = egca_pki_verify_chain(
+	    leaf.der[0], leaf.len[0], &untrusted, &anchors, at, &vr);
 	if (json && (e == EGCA_OK || e == EGCA_ERR_INTEGRITY)) {
 		cli_print_json(json_pack("{s:b, s:I, s:I, s:s}", "valid",
 		    e == EGCA_OK, "depth", (json_int_t)vr.depth, "chain_length",

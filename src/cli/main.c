@@ -176,7 +176,8 @@ cli_parse_time(const char *s, int64_t *out)
 	}
 	return egca_err_set(EGCA_ERR_USAGE,
 	    "'%s' is not a time (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or Unix "
-	    "seconds)", s);
+	    "seconds)",
+	    s);
 }
 
 void
@@ -224,8 +225,8 @@ cli_serial(const char *in, char out[41])
 	while (i + 2 < n && hex[i] == '0' && hex[i + 1] == '0')
 		i += 2;
 	if (n - i > 40)
-		return egca_err_set(EGCA_ERR_USAGE,
-		    "serial numbers have at most 20 octets");
+		return egca_err_set(
+		    EGCA_ERR_USAGE, "serial numbers have at most 20 octets");
 	memcpy(out, hex + i, n - i + 1);
 	return EGCA_OK;
 }
@@ -237,11 +238,11 @@ main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{"init", cmd_init},
-		{"ca", cmd_ca},
-		{"cert", cmd_cert},
-		{"audit", cmd_audit},
-		{"verify", cmd_verify},
+	    {"init", cmd_init},
+	    {"ca", cmd_ca},
+	    {"cert", cmd_cert},
+	    {"audit", cmd_audit},
+	    {"verify", cmd_verify},
 	};
 	size_t i;
 
