@@ -303,6 +303,8 @@ egca_crypto_sign_tbs(EVP_PKEY *key, enum egca_sig_alg alg, const uint8_t *tbs,
 	}
 	if ((rc = crypto_md_init(mctx, use, alg, 0)) != EGCA_OK)
 		goto out;
+	/* A one-use context: no internal copy before the final step. */
+	EVP_MD_CTX_set_flags(mctx, EVP_MD_CTX_FLAG_FINALISE);
 	if (EVP_DigestSign(mctx, sig, &n, tbs, tbs_len) != 1) {
 		rc = egca_err_ossl(EGCA_ERR_CRYPTO, "%s: signing failed",
 		    egca_crypto_sig_alg_name(alg));
