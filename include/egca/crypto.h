@@ -24,43 +24,43 @@
 /* Key algorithms egca generates and accepts. */
 enum egca_key_alg {
 	EGCA_KEY_NONE = 0,
-	EGCA_KEY_SM2,	    /* id-ecPublicKey + 1.2.156.10197.1.301 */
-	EGCA_KEY_P256,	    /* id-ecPublicKey + prime256v1 */
-	EGCA_KEY_P384,	    /* accepted in CSRs, not generated */
-	EGCA_KEY_RSA,	    /* rsaEncryption, any allowed size */
+	EGCA_KEY_SM2,  /* id-ecPublicKey + 1.2.156.10197.1.301 */
+	EGCA_KEY_P256, /* id-ecPublicKey + prime256v1 */
+	EGCA_KEY_P384, /* accepted in CSRs, not generated */
+	EGCA_KEY_RSA,  /* rsaEncryption, any allowed size */
 };
 
 /* Signature algorithms: chosen from the signing key. */
 enum egca_sig_alg {
 	EGCA_SIG_NONE = 0,
-	EGCA_SIG_SM2_SM3,     /* 1.2.156.10197.1.501, no parameters */
+	EGCA_SIG_SM2_SM3,      /* 1.2.156.10197.1.501, no parameters */
 	EGCA_SIG_ECDSA_SHA256, /* 1.2.840.10045.4.3.2, no parameters */
 	EGCA_SIG_ECDSA_SHA384, /* 1.2.840.10045.4.3.3 */
-	EGCA_SIG_RSA_SHA256,  /* 1.2.840.113549.1.1.11, NULL parameters */
+	EGCA_SIG_RSA_SHA256,   /* 1.2.840.113549.1.1.11, NULL parameters */
 };
 
 /*
  * Parses "sm2", "ecdsa-p256", "rsa-2048", "rsa-3072", "rsa-4096" into an
  * algorithm and size in bits. EGCA_ERR_USAGE for anything else.
  */
-EGCA_MUST_CHECK enum egca_err egca_crypto_key_alg_parse(const char *s,
-    enum egca_key_alg *alg, int *bits);
+EGCA_MUST_CHECK enum egca_err egca_crypto_key_alg_parse(
+    const char *s, enum egca_key_alg *alg, int *bits);
 const char *egca_crypto_key_alg_name(enum egca_key_alg alg);
 
 /* Fills buf with CSPRNG output (RAND_priv_bytes). */
 EGCA_MUST_CHECK enum egca_err egca_crypto_rand(uint8_t *buf, size_t len);
 
 /* SM3, SHA-1 and SHA-256 one-shot digests. */
-EGCA_MUST_CHECK enum egca_err egca_crypto_sm3(const void *data, size_t len,
-    uint8_t out[32]);
-EGCA_MUST_CHECK enum egca_err egca_crypto_sha1(const void *data, size_t len,
-    uint8_t out[20]);
-EGCA_MUST_CHECK enum egca_err egca_crypto_sha256(const void *data,
-    size_t len, uint8_t out[32]);
+EGCA_MUST_CHECK enum egca_err egca_crypto_sm3(
+    const void *data, size_t len, uint8_t out[32]);
+EGCA_MUST_CHECK enum egca_err egca_crypto_sha1(
+    const void *data, size_t len, uint8_t out[20]);
+EGCA_MUST_CHECK enum egca_err egca_crypto_sha256(
+    const void *data, size_t len, uint8_t out[32]);
 
 /* Generates a key pair; bits is used for RSA only. Caller frees. */
-EGCA_MUST_CHECK enum egca_err egca_crypto_key_generate(enum egca_key_alg alg,
-    int bits, EVP_PKEY **out);
+EGCA_MUST_CHECK enum egca_err egca_crypto_key_generate(
+    enum egca_key_alg alg, int bits, EVP_PKEY **out);
 
 /*
  * Classifies a public key and applies the key policy: RSA >= 2048 bits
@@ -68,18 +68,18 @@ EGCA_MUST_CHECK enum egca_err egca_crypto_key_generate(enum egca_key_alg alg,
  * explicit parameters), point on the curve, SM2 / P-256 / P-384.
  * Messages name the rule broken. EGCA_ERR_POLICY on refusal.
  */
-EGCA_MUST_CHECK enum egca_err egca_crypto_key_check(const EVP_PKEY *pkey,
-    enum egca_key_alg *alg, int *bits);
+EGCA_MUST_CHECK enum egca_err egca_crypto_key_check(
+    const EVP_PKEY *pkey, enum egca_key_alg *alg, int *bits);
 
 /*
  * Decodes a DER SubjectPublicKeyInfo into a key (slow in OpenSSL 3.0:
  * keep off hot paths). Caller frees.
  */
-EGCA_MUST_CHECK enum egca_err egca_crypto_spki_decode(const uint8_t *der,
-    size_t len, EVP_PKEY **out);
+EGCA_MUST_CHECK enum egca_err egca_crypto_spki_decode(
+    const uint8_t *der, size_t len, EVP_PKEY **out);
 /* Encodes the public half of pkey as DER SPKI. Caller frees *der. */
-EGCA_MUST_CHECK enum egca_err egca_crypto_spki_encode(const EVP_PKEY *pkey,
-    uint8_t **der, size_t *len);
+EGCA_MUST_CHECK enum egca_err egca_crypto_spki_encode(
+    const EVP_PKEY *pkey, uint8_t **der, size_t *len);
 
 /* The signature algorithm egca uses with this key. */
 enum egca_sig_alg egca_crypto_sig_alg_for_key(const EVP_PKEY *pkey);
@@ -93,8 +93,8 @@ const uint8_t *egca_crypto_sig_alg_der(enum egca_sig_alg alg, size_t *len);
  * ECDSA both absent and NULL parameters are accepted; anything else is
  * EGCA_ERR_INPUT naming the OID.
  */
-EGCA_MUST_CHECK enum egca_err egca_crypto_sig_alg_parse(const uint8_t *der,
-    size_t len, enum egca_sig_alg *alg);
+EGCA_MUST_CHECK enum egca_err egca_crypto_sig_alg_parse(
+    const uint8_t *der, size_t len, enum egca_sig_alg *alg);
 const char *egca_crypto_sig_alg_name(enum egca_sig_alg alg);
 
 /*
@@ -119,13 +119,14 @@ int egca_crypto_key_public_equal(const EVP_PKEY *a, const EVP_PKEY *b);
 
 /*
  * Encrypted key files: PKCS#8 EncryptedPrivateKeyInfo, PBES2 with scrypt
- * (N=2^15, r=8, p=1) and AES-256-CBC, PEM, written atomically with mode
- * 0600. Loading with a wrong passphrase is EGCA_ERR_AUTH.
+ * (N=2^14, r=8, p=2: OpenSSL 3.0 caps scrypt at 32 MiB) and AES-256-CBC, PEM,
+ * written atomically with mode 0600. Loading with a wrong passphrase is
+ * EGCA_ERR_AUTH.
  */
-EGCA_MUST_CHECK enum egca_err egca_crypto_key_save(const EVP_PKEY *key,
-    const char *path, const char *pass, size_t pass_len);
-EGCA_MUST_CHECK enum egca_err egca_crypto_key_load(const char *path,
-    const char *pass, size_t pass_len, EVP_PKEY **out);
+EGCA_MUST_CHECK enum egca_err egca_crypto_key_save(
+    const EVP_PKEY *key, const char *path, const char *pass, size_t pass_len);
+EGCA_MUST_CHECK enum egca_err egca_crypto_key_load(
+    const char *path, const char *pass, size_t pass_len, EVP_PKEY **out);
 
 /*
  * Passphrases: from a file (first line, without the newline), or from
@@ -135,8 +136,8 @@ EGCA_MUST_CHECK enum egca_err egca_crypto_key_load(const char *path,
  * Passphrases shorter than 8 bytes are refused (EGCA_ERR_POLICY) when
  * confirm is set (that is, when a new key is being protected).
  */
-EGCA_MUST_CHECK enum egca_err egca_crypto_passphrase_read(const char *file,
-    int confirm, char **pass, size_t *pass_len);
+EGCA_MUST_CHECK enum egca_err egca_crypto_passphrase_read(
+    const char *file, int confirm, char **pass, size_t *pass_len);
 void egca_crypto_passphrase_free(char *pass, size_t pass_len);
 
 /* Process hardening: no core dumps, PR_SET_DUMPABLE 0, secure heap. */
@@ -169,13 +170,14 @@ EGCA_MUST_CHECK enum egca_err egca_signer_generate(enum egca_key_alg alg,
 EGCA_MUST_CHECK enum egca_err egca_signer_save(const struct egca_signer *s,
     const char *path, const char *pass, size_t pass_len);
 /* Wraps a key already in memory (takes ownership of key; tests, bench). */
-EGCA_MUST_CHECK enum egca_err egca_signer_open_key(EVP_PKEY *key,
-    unsigned purposes, struct egca_signer **out);
+EGCA_MUST_CHECK enum egca_err egca_signer_open_key(
+    EVP_PKEY *key, unsigned purposes, struct egca_signer **out);
 void egca_signer_free(struct egca_signer *s);
 
 /*
  * Signs tbs for the given purpose. sig must have room for
- * egca_signer_sig_max() bytes. EGCA_ERR_POLICY when the purpose was
+ * egca_signer_sig_max() bytes; *sig_len is its capacity on entry and
+ * the signature's length on return. EGCA_ERR_POLICY when the purpose was
  * not granted at open.
  */
 EGCA_MUST_CHECK enum egca_err egca_signer_sign(struct egca_signer *s,
@@ -185,8 +187,7 @@ size_t egca_signer_sig_max(const struct egca_signer *s);
 enum egca_sig_alg egca_signer_sig_alg(const struct egca_signer *s);
 enum egca_key_alg egca_signer_key_alg(const struct egca_signer *s);
 /* The public key as DER SPKI, borrowed from the signer. */
-const uint8_t *egca_signer_get0_spki(const struct egca_signer *s,
-    size_t *len);
+const uint8_t *egca_signer_get0_spki(const struct egca_signer *s, size_t *len);
 /* The public key, borrowed (public part only is used by callers). */
 EVP_PKEY *egca_signer_get0_pubkey(const struct egca_signer *s);
 

@@ -142,6 +142,7 @@ self_sign(struct egca_signer *sg, const struct egca_ca_create_opts *o,
 		e = egca_err_set(EGCA_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	sig_len = egca_signer_sig_max(sg);
 	if ((e = egca_signer_sign(sg, EGCA_SIGN_CERT, tbs.data, tbs.len, sig,
 	         &sig_len)) != EGCA_OK)
 		goto out;
@@ -173,6 +174,7 @@ make_csr(struct egca_signer *sg, const uint8_t *subject, size_t subject_len,
 		e = egca_err_set(EGCA_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	sig_len = egca_signer_sig_max(sg);
 	if ((e = egca_signer_sign(sg, EGCA_SIGN_CSR, tbs.data, tbs.len, sig,
 	         &sig_len)) != EGCA_OK)
 		goto out;

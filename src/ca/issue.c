@@ -189,7 +189,7 @@ egca_ca_sign_tbs(struct egca_issuer *is, const uint8_t *tbs, size_t tbs_len,
     struct egca_buf *cert)
 {
 	uint8_t sig[1024];
-	size_t sig_len = 0;
+	size_t sig_len = sizeof(sig);
 	enum egca_err e;
 
 	if (egca_signer_sig_max(is->signer) > sizeof(sig))

@@ -27,7 +27,7 @@ struct cli_env {
 /* The data directory: --dir, else $EGCA_DIR, else ./egca-data. */
 const char *cli_dir(const char *opt);
 /* Opens DIR's configuration and store. */
-enum egca_err cli_open(const char *dir, struct cli_env *env);
+enum egca_err cli_open(const char *dir, int create, struct cli_env *env);
 void cli_close(struct cli_env *env);
 /* "cli:<login name>" for the audit log. */
 void cli_actor(char *buf, size_t len);

@@ -93,7 +93,7 @@ cmd_audit(int argc, char **argv)
 		    "audit", "unexpected argument '%s'", argv[optind]);
 	if (strcmp(verb, "verify") != 0 && strcmp(verb, "list") != 0)
 		return cli_usage_error("audit", "unknown verb '%s'", verb);
-	if ((e = cli_open(cli_dir(dir), &env)) != EGCA_OK)
+	if ((e = cli_open(cli_dir(dir), 0, &env)) != EGCA_OK)
 		return cli_fail(e);
 	if (strcmp(verb, "verify") == 0) {
 		e = egca_audit_verify(env.st, &rep);

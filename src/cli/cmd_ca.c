@@ -426,7 +426,7 @@ cmd_ca(int argc, char **argv)
 	if (strcmp(verb, "anchors") != 0 && optind != argc)
 		return cli_usage_error(
 		    "ca", "unexpected argument '%s'", argv[optind]);
-	if ((e = cli_open(cli_dir(dir), &env)) != EGCA_OK)
+	if ((e = cli_open(cli_dir(dir), 0, &env)) != EGCA_OK)
 		return cli_fail(e);
 	if (strcmp(verb, "create") == 0) {
 		if (a.name == NULL)

@@ -478,7 +478,7 @@ cmd_cert(int argc, char **argv)
 	if (!want_serial && strcmp(verb, "issue") != 0 &&
 	    strcmp(verb, "list") != 0)
 		return cli_usage_error("cert", "unknown verb '%s'", verb);
-	if ((e = cli_open(cli_dir(a.dir), &env)) != EGCA_OK)
+	if ((e = cli_open(cli_dir(a.dir), 0, &env)) != EGCA_OK)
 		return cli_fail(e);
 	if (strcmp(verb, "issue") == 0)
 		rc = cert_issue(&env, &a);

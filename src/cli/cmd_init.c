@@ -177,7 +177,7 @@ cmd_init(int argc, char **argv)
 		free(conf);
 		return cli_fail(e);
 	}
-	if ((e = cli_open(dir, &env)) != EGCA_OK) {
+	if ((e = cli_open(dir, 1, &env)) != EGCA_OK) {
 		unlink(conf);
 		free(conf);
 		return cli_fail(e);

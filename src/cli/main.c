@@ -71,14 +71,14 @@ cli_actor(char *buf, size_t len)
 }
 
 enum egca_err
-cli_open(const char *dir, struct cli_env *env)
+cli_open(const char *dir, int create, struct cli_env *env)
 {
 	enum egca_err e;
 
 	memset(env, 0, sizeof(*env));
 	if ((e = egca_config_load(dir, &env->cfg)) != EGCA_OK)
 		return e;
-	if ((e = egca_store_open(env->cfg->store_uri, 0, &env->st)) !=
+	if ((e = egca_store_open(env->cfg->store_uri, create, &env->st)) !=
 	    EGCA_OK) {
 		egca_config_free(env->cfg);
 		env->cfg = NULL;

@@ -232,7 +232,7 @@ egca_crypto_harden_process(void)
 		egca_log_warn(
 		    "event=harden step=dumpable error=\"%s\"", strerror(errno));
 	if (!CRYPTO_secure_malloc_initialized() &&
-	    CRYPTO_secure_malloc_init(32768, 16) == 0)
+	    CRYPTO_secure_malloc_init(1 << 20, 16) == 0)
 		egca_log_warn("event=harden step=secure_heap "
 		              "error=\"CRYPTO_secure_malloc_init failed\"");
 }
