@@ -270,6 +270,14 @@ struct egca_lint_result {
 EGCA_MUST_CHECK enum egca_err egca_pki_lint_tbs(const uint8_t *tbs,
     size_t tbs_len, const struct egca_profile *p,
     struct egca_lint_result *res);
+/*
+ * As egca_pki_lint_tbs, and e_rfc5280_sig_alg_match also requires the
+ * inner signature algorithm to be expected (the issuer's; EGCA_SIG_NONE
+ * checks only that it is known and in egca's canonical form).
+ */
+EGCA_MUST_CHECK enum egca_err egca_pki_lint_tbs_sig(const uint8_t *tbs,
+    size_t tbs_len, const struct egca_profile *p, enum egca_sig_alg expected,
+    struct egca_lint_result *res);
 
 /* ---------------------------------------------------------------- */
 /* CSR parsing                                                       */

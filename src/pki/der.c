@@ -10,8 +10,8 @@
 
 #include "pki/der.h"
 
-#define OID(name, ...)                                                   \
-	static const uint8_t name##_der_[] = {__VA_ARGS__};              \
+#define OID(name, ...)                                                         \
+	static const uint8_t name##_der_[] = {__VA_ARGS__};                    \
 	const struct egca_der_oid name = {name##_der_, sizeof(name##_der_)}
 
 OID(egca_oid_ec_public_key, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01);
@@ -34,13 +34,12 @@ OID(egca_oid_ext_eku, 0x55, 0x1d, 0x25);
 OID(egca_oid_ext_aia, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01);
 OID(egca_oid_ext_sia, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x0b);
 /* id-pkix-ocsp-nocheck 1.3.6.1.5.5.7.48.1.5 */
-OID(egca_oid_ext_ocsp_nocheck, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30,
-    0x01, 0x05);
+OID(egca_oid_ext_ocsp_nocheck, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01,
+    0x05);
 /* id-ad 1.3.6.1.5.5.7.48.x */
 OID(egca_oid_ad_ocsp, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01);
 OID(egca_oid_ad_ca_issuers, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02);
-OID(egca_oid_ad_ca_repository, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30,
-    0x05);
+OID(egca_oid_ad_ca_repository, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x05);
 
 /* ------------------------------------------------------------------ */
 /* Writer                                                               */
@@ -54,8 +53,7 @@ egca_der_w_init(struct egca_der_w *w, struct egca_buf *b)
 }
 
 void
-egca_der_w_fail(struct egca_der_w *w, enum egca_err err, const char *fmt,
-    ...)
+egca_der_w_fail(struct egca_der_w *w, enum egca_err err, const char *fmt, ...)
 {
 	va_list ap;
 	char msg[256];
@@ -154,8 +152,8 @@ egca_der_end(struct egca_der_w *w)
 	for (octets = 0, v = len; v > 0; v >>= 8)
 		octets++;
 	if (octets > 4) {
-		egca_der_w_fail(w, EGCA_ERR_NOMEM, "DER: length %zu too large",
-		    len);
+		egca_der_w_fail(
+		    w, EGCA_ERR_NOMEM, "DER: length %zu too large", len);
 		return;
 	}
 	if ((e = egca_buf_reserve(w->b, octets)) != EGCA_OK) {
@@ -224,8 +222,9 @@ egca_der_put_small_int(struct egca_der_w *w, int64_t v)
 		b[7 - i] = (uint8_t)(u >> (8 * i));
 	i = 0;
 	/* Strip redundant sign octets. */
-	while (n - i > 1 && ((b[i] == 0x00 && !(b[i + 1] & 0x80)) ||
-				(b[i] == 0xff && (b[i + 1] & 0x80))))
+	while (n - i > 1 &&
+	    ((b[i] == 0x00 && !(b[i + 1] & 0x80)) ||
+	        (b[i] == 0xff && (b[i + 1] & 0x80))))
 		i++;
 	egca_der_put_tlv(w, DER_INTEGER, b + i, n - i);
 }
@@ -320,13 +319,13 @@ egca_der_put_time(struct egca_der_w *w, int64_t t)
 	digits(s + n + 6, (unsigned)(secs / 60 % 60), 2);
 	digits(s + n + 8, (unsigned)(secs % 60), 2);
 	s[n + 10] = 'Z';
-	egca_der_put_tlv(w, y < 2050 ? DER_UTCTIME : DER_GENERALIZEDTIME, s,
-	    n + 11);
+	egca_der_put_tlv(
+	    w, y < 2050 ? DER_UTCTIME : DER_GENERALIZEDTIME, s, n + 11);
 }
 
 void
-egca_der_put_bitstring(struct egca_der_w *w, unsigned unused,
-    const uint8_t *p, size_t len)
+egca_der_put_bitstring(
+    struct egca_der_w *w, unsigned unused, const uint8_t *p, size_t len)
 {
 	uint8_t u = (uint8_t)unused;
 
@@ -347,15 +346,15 @@ egca_der_put_octet(struct egca_der_w *w, const uint8_t *p, size_t len)
 }
 
 void
-egca_der_put_string(struct egca_der_w *w, uint8_t tag, const char *s,
-    size_t len)
+egca_der_put_string(
+    struct egca_der_w *w, uint8_t tag, const char *s, size_t len)
 {
 	egca_der_put_tlv(w, tag, s, len);
 }
 
 enum egca_err
-egca_der_oid_from_text(const char *text, uint8_t *out, size_t out_max,
-    size_t *out_len)
+egca_der_oid_from_text(
+    const char *text, uint8_t *out, size_t out_max, size_t *out_len)
 {
 	uint64_t arcs[2] = {0, 0}, v;
 	size_t n = 0, narcs = 0, k;
@@ -363,8 +362,8 @@ egca_der_oid_from_text(const char *text, uint8_t *out, size_t out_max,
 	uint8_t tmp[10];
 
 	while (*s != '\0') {
-		if (*s < '0' || *s > '9' || (*s == '0' && s[1] >= '0' &&
-						    s[1] <= '9'))
+		if (*s < '0' || *s > '9' ||
+		    (*s == '0' && s[1] >= '0' && s[1] <= '9'))
 			goto bad;
 		v = 0;
 		while (*s >= '0' && *s <= '9') {
@@ -574,8 +573,9 @@ egca_der_tlv_int_ok(const struct egca_der_tlv *t, int *neg)
 {
 	if (t->tag != DER_INTEGER || t->len == 0)
 		return 0;
-	if (t->len > 1 && ((t->val[0] == 0x00 && !(t->val[1] & 0x80)) ||
-			      (t->val[0] == 0xff && (t->val[1] & 0x80))))
+	if (t->len > 1 &&
+	    ((t->val[0] == 0x00 && !(t->val[1] & 0x80)) ||
+	        (t->val[0] == 0xff && (t->val[1] & 0x80))))
 		return 0;
 	*neg = (t->val[0] & 0x80) != 0;
 	return 1;
@@ -617,8 +617,8 @@ egca_der_tlv_time(const struct egca_der_tlv *t, int64_t *v)
 	const uint8_t *p = t->val;
 	unsigned y, mo, d, h, mi, s;
 	int64_t year;
-	static const unsigned mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30,
-	    31, 30, 31};
+	static const unsigned mdays[12] = {
+	    31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
 	if (t->tag == DER_UTCTIME) {
 		if (t->len != 13 || !num(p, 2, &y))
@@ -725,9 +725,9 @@ egca_der_printable_check(const uint8_t *p, size_t len)
 	for (i = 0; i < len; i++) {
 		c = p[i];
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-			(c >= '0' && c <= '9') || c == ' ' || c == '\'' ||
-			(c >= '(' && c <= '/' && c != '*') || c == ':' ||
-			c == '=' || c == '?'))
+		        (c >= '0' && c <= '9') || c == ' ' || c == '\'' ||
+		        (c >= '(' && c <= '/' && c != '*') || c == ':' ||
+		        c == '=' || c == '?'))
 			return 0;
 	}
 	return 1;

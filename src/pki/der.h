@@ -61,9 +61,9 @@ struct egca_der_oid {
 	size_t len;
 };
 /* Defines a file-local OID: EGCA_DER_OID(oid_x, 0x2a, 0x86, ...). */
-#define EGCA_DER_OID(name, ...)                                          \
-	static const uint8_t name##_der_[] = {__VA_ARGS__};              \
-	static const struct egca_der_oid name = {                        \
+#define EGCA_DER_OID(name, ...)                                                \
+	static const uint8_t name##_der_[] = {__VA_ARGS__};                    \
+	static const struct egca_der_oid name = {                              \
 	    name##_der_, sizeof(name##_der_)}
 
 /* Well-known OIDs (der.c). */
@@ -102,14 +102,14 @@ void egca_der_w_init(struct egca_der_w *w, struct egca_buf *b);
 /* EGCA_OK, or the first error (with its detail); checks nesting. */
 EGCA_MUST_CHECK enum egca_err egca_der_w_finish(struct egca_der_w *w);
 /* Records err (and a detail) unless an error is already recorded. */
-void egca_der_w_fail(struct egca_der_w *w, enum egca_err err,
-    const char *fmt, ...) EGCA_PRINTF(3, 4);
+void egca_der_w_fail(struct egca_der_w *w, enum egca_err err, const char *fmt,
+    ...) EGCA_PRINTF(3, 4);
 
 void egca_der_begin(struct egca_der_w *w, uint8_t tag);
 void egca_der_end(struct egca_der_w *w);
 /* A TLV with the given contents. */
-void egca_der_put_tlv(struct egca_der_w *w, uint8_t tag, const void *p,
-    size_t len);
+void egca_der_put_tlv(
+    struct egca_der_w *w, uint8_t tag, const void *p, size_t len);
 /* A complete pre-encoded TLV, copied verbatim. */
 void egca_der_put_raw(struct egca_der_w *w, const void *p, size_t len);
 void egca_der_put_oid(struct egca_der_w *w, const struct egca_der_oid *oid);
@@ -120,29 +120,29 @@ void egca_der_put_bool(struct egca_der_w *w, int v);
 void egca_der_put_null(struct egca_der_w *w);
 /* UTCTime for 1950..2049, GeneralizedTime otherwise (RFC 5280 4.1.2.5). */
 void egca_der_put_time(struct egca_der_w *w, int64_t t);
-void egca_der_put_bitstring(struct egca_der_w *w, unsigned unused,
-    const uint8_t *p, size_t len);
+void egca_der_put_bitstring(
+    struct egca_der_w *w, unsigned unused, const uint8_t *p, size_t len);
 void egca_der_put_octet(struct egca_der_w *w, const uint8_t *p, size_t len);
-void egca_der_put_string(struct egca_der_w *w, uint8_t tag, const char *s,
-    size_t len);
+void egca_der_put_string(
+    struct egca_der_w *w, uint8_t tag, const char *s, size_t len);
 
 /*
  * Encodes a dotted OID ("1.2.156.10197.1.501") into contents octets.
  * EGCA_ERR_INPUT when malformed; used for profile policies.
  */
-EGCA_MUST_CHECK enum egca_err egca_der_oid_from_text(const char *text,
-    uint8_t *out, size_t out_max, size_t *out_len);
+EGCA_MUST_CHECK enum egca_err egca_der_oid_from_text(
+    const char *text, uint8_t *out, size_t out_max, size_t *out_len);
 /* Renders OID contents octets as dotted text; 0 on malformed input. */
-int egca_der_oid_to_text(const uint8_t *p, size_t len, char *out,
-    size_t out_max);
+int egca_der_oid_to_text(
+    const uint8_t *p, size_t len, char *out, size_t out_max);
 
 /* ------------------------------------------------------------------ */
 /* Reader                                                               */
 
 struct egca_der_r {
 	const uint8_t *p; /* next unread octet */
-	size_t left;	  /* octets left */
-	int err;	  /* sticky: once set, every getter fails */
+	size_t left;      /* octets left */
+	int err;          /* sticky: once set, every getter fails */
 };
 
 struct egca_der_tlv {
@@ -163,8 +163,7 @@ int egca_der_get(struct egca_der_r *r, uint8_t tag, struct egca_der_tlv *t);
 /* Next TLV with tag, opened as a sub-reader over its contents. */
 int egca_der_enter(struct egca_der_r *r, uint8_t tag, struct egca_der_r *sub);
 /* Optional element: when the next tag is tag, as egca_der_get; else 0. */
-int egca_der_get_opt(struct egca_der_r *r, uint8_t tag,
-    struct egca_der_tlv *t);
+int egca_der_get_opt(struct egca_der_r *r, uint8_t tag, struct egca_der_tlv *t);
 /* 1 when nothing is left and no error was seen; else sets err. */
 int egca_der_r_end(struct egca_der_r *r);
 
@@ -186,7 +185,7 @@ int egca_der_tlv_bits(const struct egca_der_tlv *t, unsigned *unused,
 int egca_der_utf8_check(const uint8_t *p, size_t len, size_t *nchars);
 /* 1 when every octet is in the PrintableString set. */
 int egca_der_printable_check(const uint8_t *p, size_t len);
-int egca_der_oid_eq(const struct egca_der_tlv *t,
-    const struct egca_der_oid *oid);
+int egca_der_oid_eq(
+    const struct egca_der_tlv *t, const struct egca_der_oid *oid);
 
 #endif

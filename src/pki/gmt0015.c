@@ -24,10 +24,10 @@ EGCA_DER_OID(oid_insurance, 0x2a, 0x81, 0x1c, 0xd0, 0x14, 0x04, 0x01, 0x02);
 EGCA_DER_OID(oid_icreg, 0x2a, 0x81, 0x1c, 0xd0, 0x14, 0x04, 0x01, 0x03);
 EGCA_DER_OID(oid_orgcode, 0x2a, 0x81, 0x1c, 0xd0, 0x14, 0x04, 0x01, 0x04);
 EGCA_DER_OID(oid_tax, 0x2a, 0x81, 0x1c, 0xd0, 0x14, 0x04, 0x01, 0x05);
-EGCA_DER_OID(oid_id_card_2023, 0x2a, 0x81, 0x1c, 0xd0, 0x14, 0x04, 0x01, 0x01,
-    0x01);
-EGCA_DER_OID(oid_passport_2023, 0x2a, 0x81, 0x1c, 0xd0, 0x14, 0x04, 0x01,
-    0x01, 0x02);
+EGCA_DER_OID(
+    oid_id_card_2023, 0x2a, 0x81, 0x1c, 0xd0, 0x14, 0x04, 0x01, 0x01, 0x01);
+EGCA_DER_OID(
+    oid_passport_2023, 0x2a, 0x81, 0x1c, 0xd0, 0x14, 0x04, 0x01, 0x01, 0x02);
 EGCA_DER_OID(oid_uscc, 0x2a, 0x81, 0x1c, 0xd0, 0x14, 0x04, 0x04);
 
 #define ID_MAX 64
@@ -109,8 +109,8 @@ field_value(const struct egca_identity *id, const char *name)
 }
 
 enum egca_err
-egca_pki_identity_check(const struct egca_identity *id,
-    const struct egca_profile *p)
+egca_pki_identity_check(
+    const struct egca_identity *id, const struct egca_profile *p)
 {
 	enum egca_err e;
 	size_t i, n;
@@ -126,24 +126,24 @@ egca_pki_identity_check(const struct egca_identity *id,
 			return e;
 		if (id->insurance != NULL &&
 		    (e = check_printable("insurance", id->insurance)) !=
-			EGCA_OK)
+		        EGCA_OK)
 			return e;
 		if (id->ic_registration != NULL &&
-		    (e = check_printable("ic_registration",
-			 id->ic_registration)) != EGCA_OK)
+		    (e = check_printable(
+		         "ic_registration", id->ic_registration)) != EGCA_OK)
 			return e;
 		if (id->org_code != NULL &&
 		    (e = check_printable("org_code", id->org_code)) != EGCA_OK)
 			return e;
 		if (id->tax_number != NULL &&
 		    (e = check_printable("tax_number", id->tax_number)) !=
-			EGCA_OK)
+		        EGCA_OK)
 			return e;
 		if (id->military != NULL) {
 			n = strlen(id->military);
 			if (n == 0 || n > 4 * ID_MAX ||
-			    !egca_der_utf8_check((const uint8_t *)id->military,
-				n, NULL))
+			    !egca_der_utf8_check(
+			        (const uint8_t *)id->military, n, NULL))
 				return egca_err_set(EGCA_ERR_INPUT,
 				    "identity military: must be 1..%d octets "
 				    "of UTF-8 without control characters",
@@ -162,8 +162,8 @@ egca_pki_identity_check(const struct egca_identity *id,
 
 /* Extension { oid, OCTET STRING { tag value } } non-critical. */
 static void
-ext_string(struct egca_der_w *w, const struct egca_der_oid *oid,
-    uint8_t tag, const char *v)
+ext_string(struct egca_der_w *w, const struct egca_der_oid *oid, uint8_t tag,
+    const char *v)
 {
 	egca_der_begin(w, DER_SEQUENCE);
 	egca_der_put_oid(w, oid);
@@ -225,22 +225,22 @@ egca_pki_identity_extensions(const struct egca_identity *id,
 		if (org != NULL)
 			ext_string(&w, &oid_orgcode, DER_PRINTABLESTRING, org);
 		if (id->tax_number != NULL)
-			ext_string(&w, &oid_tax, DER_PRINTABLESTRING,
-			    id->tax_number);
+			ext_string(
+			    &w, &oid_tax, DER_PRINTABLESTRING, id->tax_number);
 	}
 	if (set & EGCA_IDEXT_2023) {
 		if (id->id_card != NULL)
 			ext_string(&w, &oid_id_card_2023, DER_PRINTABLESTRING,
 			    id->id_card);
 		if (id->passport != NULL)
-			ext_string(&w, &oid_passport_2023,
-			    DER_PRINTABLESTRING, id->passport);
+			ext_string(&w, &oid_passport_2023, DER_PRINTABLESTRING,
+			    id->passport);
 		if (id->insurance != NULL && !insurance_done)
 			ext_string(&w, &oid_insurance, DER_PRINTABLESTRING,
 			    id->insurance);
 		if (id->uscc != NULL)
-			ext_string(&w, &oid_uscc, DER_PRINTABLESTRING,
-			    id->uscc);
+			ext_string(
+			    &w, &oid_uscc, DER_PRINTABLESTRING, id->uscc);
 	}
 	return egca_der_w_finish(&w);
 }
