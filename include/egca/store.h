@@ -7,6 +7,13 @@
  *
  * Records own their strings and byte arrays; free them with the
  * matching _free function (which accepts a zeroed record).
+ *
+ * A struct egca_store is one connection: use it from one thread at a
+ * time (open one per thread). Inserts report a duplicate key as
+ * EGCA_ERR_EXISTS without aborting the enclosing egca_store_tx, so a
+ * transaction may go on (e.g. try another serial). Text values with
+ * enumerated meanings (status, mode, kind, outcome, audience) are
+ * checked by the schema: another value gives EGCA_ERR_INPUT.
  */
 #ifndef EGCA_STORE_H
 #define EGCA_STORE_H
@@ -131,6 +138,11 @@ struct egca_cert_rec {
 };
 
 void egca_store_cert_rec_free(struct egca_cert_rec *r);
+/*
+ * The serial must have been reserved first (egca_store_serial_reserve):
+ * EGCA_ERR_NOTFOUND when the CA or the reservation is missing,
+ * EGCA_ERR_EXISTS when the certificate is already stored.
+ */
 EGCA_MUST_CHECK enum egca_err egca_store_cert_insert(struct egca_store *st,
     const struct egca_cert_rec *r);
 /* EGCA_ERR_NOTFOUND when absent. */
@@ -149,7 +161,9 @@ struct egca_cert_filter {
 	const char *ca;		/* NULL: all */
 	const char *status;	/* NULL: all */
 	const char *profile;	/* NULL: all */
-	const char *subject_like; /* substring of the subject text, or NULL */
+	/* substring of the subject text, or NULL; literal (% and _ match
+	 * themselves), ASCII case-insensitive */
+	const char *subject_like;
 	int64_t expires_before;	/* 0: no bound */
 	int64_t expires_after;	/* 0: no bound */
 	size_t offset;

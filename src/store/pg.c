@@ -35,6 +35,8 @@ struct pgc {
 	PGconn *conn;
 };
 
+static enum egca_err reconnect(struct egca_store *st);
+
 /* The message without its trailing newline, bounded. */
 static const char *
 trim(const char *msg, char *buf, size_t buf_len)
@@ -243,6 +245,20 @@ pg_exec(struct egca_store *st, const char *sql, const struct store_val *param,
 	}
 	res = PQexecParams(
 	    c->conn, sql, (int)nparam, type, value, length, format, 0);
+	/*
+	 * Connection lost outside a transaction: a read is sent again on a
+	 * fresh connection. A write may have been applied before the drop,
+	 * so its error goes to the caller; the next call reconnects.
+	 */
+	if (st->tx_depth == 0 && PQstatus(c->conn) == CONNECTION_BAD &&
+	    strncmp(sql, "SELECT ", 7) == 0) {
+		PQclear(res);
+		res = NULL;
+		if ((err = reconnect(st)) != EGCA_OK)
+			goto out;
+		res = PQexecParams(
+		    c->conn, sql, (int)nparam, type, value, length, format, 0);
+	}
 	if (res == NULL) {
 		err = pg_err(c->conn, NULL, "exec");
 		goto out;
@@ -294,7 +310,19 @@ pg_script(struct egca_store *st, const char *sql)
 static enum egca_err
 pg_begin(struct egca_store *st)
 {
-	return simple(st, "BEGIN ISOLATION LEVEL SERIALIZABLE", "begin");
+	enum egca_err err;
+
+	if ((err = reconnect(st)) != EGCA_OK)
+		return err;
+	err = simple(st, "BEGIN ISOLATION LEVEL SERIALIZABLE", "begin");
+	/* Nothing ran yet: safe to try once more on a fresh connection. */
+	if (err != EGCA_OK &&
+	    PQstatus(((struct pgc *)st->be)->conn) == CONNECTION_BAD) {
+		if ((err = reconnect(st)) != EGCA_OK)
+			return err;
+		err = simple(st, "BEGIN ISOLATION LEVEL SERIALIZABLE", "begin");
+	}
+	return err;
 }
 
 static enum egca_err
@@ -366,6 +394,41 @@ static const struct store_ops pg_ops = {
     .migration_lock = pg_migration_lock,
 };
 
+/* Session settings, again after a reconnect. */
+static enum egca_err
+session(struct egca_store *st)
+{
+	struct pgc *c = st->be;
+
+	PQsetErrorVerbosity(c->conn, PQERRORS_DEFAULT);
+	if (PQsetClientEncoding(c->conn, "UTF8") != 0)
+		return egca_err_set(EGCA_ERR_STORE,
+		    "postgres: cannot set client encoding UTF8");
+	return simple(st, "SET bytea_output = 'hex'", "session");
+}
+
+/*
+ * Outside a transaction a lost connection (server restart, failover)
+ * is re-established once; inside one the transaction is gone and the
+ * error goes to the caller.
+ */
+static enum egca_err
+reconnect(struct egca_store *st)
+{
+	struct pgc *c = st->be;
+	char buf[512];
+
+	if (PQstatus(c->conn) == CONNECTION_OK ||
+	    PQtransactionStatus(c->conn) == PQTRANS_INTRANS)
+		return EGCA_OK;
+	egca_log_warn("store=postgres event=reconnect");
+	PQreset(c->conn);
+	if (PQstatus(c->conn) != CONNECTION_OK)
+		return egca_err_set(EGCA_ERR_STORE, "postgres: reconnect: %s",
+		    trim(PQerrorMessage(c->conn), buf, sizeof(buf)));
+	return session(st);
+}
+
 static void
 notice(void *arg, const char *msg)
 {
@@ -392,9 +455,5 @@ egca_store_pg_connect(struct egca_store *st, const char *conninfo)
 		return egca_err_set(EGCA_ERR_STORE, "postgres: connect: %s",
 		    trim(PQerrorMessage(c->conn), buf, sizeof(buf)));
 	PQsetNoticeProcessor(c->conn, notice, NULL);
-	PQsetErrorVerbosity(c->conn, PQERRORS_DEFAULT);
-	if (PQsetClientEncoding(c->conn, "UTF8") != 0)
-		return egca_err_set(EGCA_ERR_STORE,
-		    "postgres: cannot set client encoding UTF8");
-	return simple(st, "SET bytea_output = 'hex'", "connect");
+	return session(st);
 }

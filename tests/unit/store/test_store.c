@@ -889,6 +889,29 @@ test_writer_waits(void **state)
 	sem_destroy(&h.started);
 }
 
+/* PostgreSQL: a dropped connection is re-established between calls. */
+static void
+test_reconnect(void **state)
+{
+	struct fx *fx = *state;
+	struct egca_ca_rec *list;
+	size_t n;
+
+	if (pg_uri == NULL) {
+		skip();
+		return;
+	}
+	add_ca(fx->st, "root");
+	assert_int_not_equal(
+	    egca_store_test_exec(
+	        fx->st, "SELECT pg_terminate_backend(pg_backend_pid())"),
+	    EGCA_OK);
+	OK(egca_store_ca_list(fx->st, &list, &n));
+	assert_int_equal(n, 1);
+	egca_store_ca_list_free(list, n);
+	OK(egca_store_tx(fx->st, add_waiter, NULL));
+}
+
 /* ---- main ---- */
 
 static void
@@ -925,6 +948,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        test_concurrent_append, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_writer_waits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reconnect, setup, teardown),
 	};
 	const struct CMUnitTest sqlite_only[] = {
 	    cmocka_unit_test(test_open_errors),
