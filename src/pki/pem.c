@@ -68,12 +68,17 @@ egca_der_list_add(struct egca_der_list *l, const uint8_t *der, size_t len)
 	return EGCA_OK;
 }
 
-/* Drops the entries added after the first keep ones. */
+/*
+ * Drops the entries added after the first keep ones; an emptied list
+ * holds no memory, so a caller whose decode failed has nothing to free.
+ */
 static void
 list_truncate(struct egca_der_list *l, size_t keep)
 {
 	while (l->n > keep)
 		free(l->der[--l->n]);
+	if (l->n == 0)
+		egca_der_list_free(l);
 }
 
 struct line {
