@@ -52,6 +52,8 @@ struct store_ops {
 	enum egca_err (*script)(struct egca_store *st, const char *sql);
 	/* A write transaction: BEGIN IMMEDIATE / SERIALIZABLE. */
 	enum egca_err (*begin)(struct egca_store *st);
+	/* A read-only transaction: one snapshot for several SELECTs. */
+	enum egca_err (*begin_read)(struct egca_store *st);
 	enum egca_err (*commit)(struct egca_store *st);
 	/* Rolls back if a transaction is open; a no-op otherwise. */
 	void (*rollback)(struct egca_store *st);
@@ -81,6 +83,13 @@ void egca_store_sqlite_busy_timeout(struct egca_store *st, int ms);
 struct store_val egca_store_int(int64_t i);
 struct store_val egca_store_text(const char *s);
 struct store_val egca_store_blob(const uint8_t *b, size_t len);
+
+/*
+ * Runs fn in a read-only snapshot (or inside the transaction already
+ * open), so several SELECTs agree with each other.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_read(
+    struct egca_store *st, egca_store_tx_fn fn, void *arg);
 
 /* Runs one statement through the backend. */
 EGCA_MUST_CHECK enum egca_err egca_store_exec(struct egca_store *st,

@@ -253,10 +253,20 @@ add_cond(char *where, size_t where_len, struct store_val *p, size_t *np,
 	    where + used, where_len - used, " AND %s$%zu%s", pre, *np, post);
 }
 
-enum egca_err
-egca_store_cert_list(struct egca_store *st, const struct egca_cert_filter *f,
-    struct egca_cert_rec **out, size_t *n, size_t *total)
+struct query {
+	const struct egca_cert_filter *f;
+	struct egca_cert_rec **out;
+	size_t *n, *total;
+};
+
+/* The count and the page, in one snapshot. */
+static enum egca_err
+list_query(struct egca_store *st, void *arg)
 {
+	struct query *q = arg;
+	const struct egca_cert_filter *f = q->f;
+	struct egca_cert_rec **out = q->out;
+	size_t *n = q->n, *total = q->total;
 	struct list_arg l = {0};
 	struct store_val p[8];
 	enum egca_err err;
@@ -329,6 +339,19 @@ out:
 	egca_store_cert_list_free(l.v, l.n);
 	free(pattern);
 	return err;
+}
+
+enum egca_err
+egca_store_cert_list(struct egca_store *st, const struct egca_cert_filter *f,
+    struct egca_cert_rec **out, size_t *n, size_t *total)
+{
+	struct query q = {.f = f, .out = out, .n = n, .total = total};
+
+	*out = NULL;
+	*n = 0;
+	if (total != NULL)
+		*total = 0;
+	return egca_store_read(st, list_query, &q);
 }
 
 void

@@ -326,6 +326,17 @@ pg_begin(struct egca_store *st)
 }
 
 static enum egca_err
+pg_begin_read(struct egca_store *st)
+{
+	enum egca_err err;
+
+	if ((err = reconnect(st)) != EGCA_OK)
+		return err;
+	return simple(
+	    st, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "begin");
+}
+
+static enum egca_err
 pg_commit(struct egca_store *st)
 {
 	struct pgc *c = st->be;
@@ -389,6 +400,7 @@ static const struct store_ops pg_ops = {
     .exec = pg_exec,
     .script = pg_script,
     .begin = pg_begin,
+    .begin_read = pg_begin_read,
     .commit = pg_commit,
     .rollback = pg_rollback,
     .migration_lock = pg_migration_lock,

@@ -282,6 +282,12 @@ sq_begin(struct egca_store *st)
 }
 
 static enum egca_err
+sq_begin_read(struct egca_store *st)
+{
+	return sq_exec(st, "BEGIN DEFERRED", NULL, 0, NULL, NULL, NULL);
+}
+
+static enum egca_err
 sq_commit(struct egca_store *st)
 {
 	return sq_exec(st, "COMMIT", NULL, 0, NULL, NULL, NULL);
@@ -322,6 +328,7 @@ static const struct store_ops sqlite_ops = {
     .exec = sq_exec,
     .script = sq_script,
     .begin = sq_begin,
+    .begin_read = sq_begin_read,
     .commit = sq_commit,
     .rollback = sq_rollback,
     .migration_lock = NULL, /* BEGIN IMMEDIATE serializes them */

@@ -227,6 +227,25 @@ egca_store_tx(struct egca_store *st, egca_store_tx_fn fn, void *arg)
 	    TX_RETRIES, egca_err_detail());
 }
 
+enum egca_err
+egca_store_read(struct egca_store *st, egca_store_tx_fn fn, void *arg)
+{
+	enum egca_err err;
+
+	if (st->tx_depth > 0)
+		return fn(st, arg);
+	if ((err = st->ops->begin_read(st)) != EGCA_OK) {
+		st->ops->rollback(st);
+		return err;
+	}
+	st->tx_depth++;
+	err = fn(st, arg);
+	st->tx_depth--;
+	/* Nothing to keep: ending a read snapshot cannot lose data. */
+	st->ops->rollback(st);
+	return err;
+}
+
 /* ---- migrations ---- */
 
 static int

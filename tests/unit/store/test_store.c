@@ -148,6 +148,14 @@ test_migrations(void **state)
 	    pg_uri ? EGCA_STORE_POSTGRES : EGCA_STORE_SQLITE);
 	/* Reopening applies nothing and keeps the data. */
 	add_ca(fx->st, "root");
+	if (pg_uri == NULL) {
+		/* WAL journal (reliability-scenarios section 0 item 8). */
+		char wal[2100];
+		struct stat sb;
+
+		snprintf(wal, sizeof(wal), "%s-wal", fx->uri + 7);
+		assert_int_equal(stat(wal, &sb), 0);
+	}
 	egca_store_close(fx->st);
 	OK(egca_store_open(fx->uri, 0, &fx->st));
 	assert_int_equal(egca_store_schema_version(fx->st), latest_version());
