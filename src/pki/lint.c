@@ -805,8 +805,8 @@ static const struct {
     {"e_rfc5280_serial_positive", r_serial_positive},
     {"e_rfc5280_serial_max_20_octets", r_serial_max},
     {"e_gmt0015_serial_min_4_octets", r_serial_min},
-    {"e_rfc5280_sig_alg_match", r_sig_alg_match},
     {"e_gmt0015_sm2_alg_no_params", r_sm2_no_params},
+    {"e_rfc5280_sig_alg_match", r_sig_alg_match},
     {"e_rfc5280_validity_order", r_validity_order},
     {"e_rfc5280_time_encoding", r_time_encoding},
     {"e_gmt0015_validity_max_3653_days", r_validity_3653},
@@ -818,7 +818,6 @@ static const struct {
     {"e_gmt0015_ku_critical", r_ku_critical},
     {"e_gmt0015_ku_sign_bits", r_ku_sign_bits},
     {"e_gmt0015_ku_enc_bits", r_ku_enc_bits},
-    {"e_profile_ku_match", r_profile_ku},
     {"e_rfc5280_ca_bc_critical", r_ca_bc_critical},
     {"e_rfc5280_ca_keycertsign", r_ca_keycertsign},
     {"e_rfc5280_ee_no_keycertsign", r_ee_no_keycertsign},
@@ -827,10 +826,11 @@ static const struct {
     {"e_gmt0015_policies_present", r_policies},
     {"e_gmt0015_crldp_http", r_crldp_http},
     {"e_gmt0015_aia_ocsp_caissuers", r_aia},
-    {"e_gmt0015_no_unknown_critical", r_no_unknown_critical},
     {"e_gmt0015_idext_noncritical", r_idext_noncritical},
+    {"e_gmt0015_no_unknown_critical", r_no_unknown_critical},
     {"e_rfc5280_san_critical_if_empty_subject", r_san_critical},
     {"e_rfc5280_key_alg_allowed", r_key_alg},
+    {"e_profile_ku_match", r_profile_ku},
 };
 
 enum egca_err
