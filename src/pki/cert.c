@@ -370,7 +370,12 @@ put_extensions(struct egca_der_w *w, const struct egca_cert_template *t,
 		ext_end(w);
 	}
 
-	if (p->sia) {
+	/*
+	 * SIA only when a repository is configured: it tells relying
+	 * parties where to find what this CA issued, and a CA without a
+	 * published repository has nothing to point to.
+	 */
+	if (p->sia && t->ca_repository_url != NULL) {
 		ext_begin(w, &egca_oid_ext_sia, 0);
 		egca_der_begin(w, DER_SEQUENCE);
 		egca_der_begin(w, DER_SEQUENCE);

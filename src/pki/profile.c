@@ -493,9 +493,11 @@ egca_pki_profile_load(
 	enum egca_err e;
 
 	*out = NULL;
+	/* A name that cannot be a profile is an unknown profile. */
 	if (name == NULL || !name_ok(name))
-		return egca_err_set(
-		    EGCA_ERR_USAGE, "profile name must match [a-z0-9-]{1,63}");
+		return egca_err_set(EGCA_ERR_NOTFOUND,
+		    "no profile \"%.64s\" (names match [a-z0-9-]{1,63})",
+		    name != NULL ? name : "");
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s.json", dir, name) >=
 	    sizeof(path))
 		return egca_err_set(EGCA_ERR_USAGE, "profile path too long");

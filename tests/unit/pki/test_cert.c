@@ -307,6 +307,12 @@ test_root_and_sub(void **state)
 	assert_int_equal(ext_critical(x, NID_info_access), 0);
 	X509_free(x);
 	egca_buf_free(&tbs);
+	/* No repository configured: no SIA. */
+	f.t.ca_repository_url = NULL;
+	x = build_x509(&f.t, &tbs);
+	assert_int_equal(ext_critical(x, NID_sinfo_access), -1);
+	X509_free(x);
+	egca_buf_free(&tbs);
 	fixture_free(&f);
 }
 

@@ -109,10 +109,10 @@ test_fields(void **state)
 	assert_int_equal(
 	    egca_pki_profile_load(profiles_dir, "nope", &p), EGCA_ERR_NOTFOUND);
 	assert_null(p);
+	assert_int_equal(egca_pki_profile_load(profiles_dir, "../root", &p),
+	    EGCA_ERR_NOTFOUND);
 	assert_int_equal(
-	    egca_pki_profile_load(profiles_dir, "../root", &p), EGCA_ERR_USAGE);
-	assert_int_equal(
-	    egca_pki_profile_load(profiles_dir, "Root", &p), EGCA_ERR_USAGE);
+	    egca_pki_profile_load(profiles_dir, "Root", &p), EGCA_ERR_NOTFOUND);
 }
 
 #define BASE                                                                   \
