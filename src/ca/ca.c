@@ -419,6 +419,11 @@ egca_ca_import(
 		if ((e = egca_pki_pem_encode(certs.der[i], certs.len[i],
 		         "CERTIFICATE", &chain)) != EGCA_OK)
 			goto out;
+	free(rec.status);
+	if ((rec.status = strdup("active")) == NULL) {
+		e = egca_err_set(EGCA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	free(rec.cert_der);
 	rec.cert_der = certs.der[0];
 	rec.cert_der_len = certs.len[0];

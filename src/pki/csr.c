@@ -42,6 +42,16 @@ contains(const uint8_t *in, size_t len, const char *s)
 	return memmem(in, len, s, strlen(s)) != NULL;
 }
 
+/* Names the CSR in a PEM decoding error. */
+static enum egca_err
+pem_fail(enum egca_err e)
+{
+	char why[512];
+
+	snprintf(why, sizeof(why), "%s", egca_err_detail());
+	return egca_err_set(e, "CSR: %s", why);
+}
+
 /* The one DER request in in (PEM under either label, or DER). */
 static enum egca_err
 csr_der(const uint8_t *in, size_t len, struct egca_der_list *l)
@@ -59,11 +69,11 @@ csr_der(const uint8_t *in, size_t len, struct egca_der_list *l)
 	if (a &&
 	    (e = egca_pki_pem_decode(in, len, "CERTIFICATE REQUEST", l)) !=
 	        EGCA_OK)
-		return e;
+		return pem_fail(e);
 	if (b &&
 	    (e = egca_pki_pem_decode(in, len, "NEW CERTIFICATE REQUEST", l)) !=
 	        EGCA_OK)
-		return e;
+		return pem_fail(e);
 	if (l->n != 1)
 		return egca_err_set(EGCA_ERR_INPUT,
 		    "CSR: %zu requests in the input, exactly one expected",
