@@ -28,19 +28,19 @@ struct egca_der_list {
 };
 
 void egca_der_list_free(struct egca_der_list *l);
-EGCA_MUST_CHECK enum egca_err egca_der_list_add(struct egca_der_list *l,
-    const uint8_t *der, size_t len);
+EGCA_MUST_CHECK enum egca_err egca_der_list_add(
+    struct egca_der_list *l, const uint8_t *der, size_t len);
 
 /*
  * Decodes every PEM block with the given label ("CERTIFICATE",
  * "CERTIFICATE REQUEST", ...) in in; when in holds no PEM at all it is
  * taken as one DER object. EGCA_ERR_INPUT when nothing is found.
  */
-EGCA_MUST_CHECK enum egca_err egca_pki_pem_decode(const uint8_t *in,
-    size_t len, const char *label, struct egca_der_list *out);
+EGCA_MUST_CHECK enum egca_err egca_pki_pem_decode(const uint8_t *in, size_t len,
+    const char *label, struct egca_der_list *out);
 /* Appends der as a PEM block with label to out. */
-EGCA_MUST_CHECK enum egca_err egca_pki_pem_encode(const uint8_t *der,
-    size_t len, const char *label, struct egca_buf *out);
+EGCA_MUST_CHECK enum egca_err egca_pki_pem_encode(
+    const uint8_t *der, size_t len, const char *label, struct egca_buf *out);
 
 /* ---------------------------------------------------------------- */
 /* Names                                                             */
@@ -54,33 +54,33 @@ EGCA_MUST_CHECK enum egca_err egca_pki_pem_encode(const uint8_t *der,
  * characters; L, ST <= 128). Backslash escapes ',', '/', '=', '\\'.
  * EGCA_ERR_INPUT naming the attribute at fault.
  */
-EGCA_MUST_CHECK enum egca_err egca_pki_name_parse(const char *text,
-    uint8_t **der, size_t *len);
+EGCA_MUST_CHECK enum egca_err egca_pki_name_parse(
+    const char *text, uint8_t **der, size_t *len);
 /*
  * Checks a DER Name from an untrusted source (CSR) with the same rules:
  * known string types, lengths, valid UTF-8, no control characters.
  */
-EGCA_MUST_CHECK enum egca_err egca_pki_name_check(const uint8_t *der,
-    size_t len);
+EGCA_MUST_CHECK enum egca_err egca_pki_name_check(
+    const uint8_t *der, size_t len);
 /* Renders a DER Name as "C=CN, O=Org, CN=Name" (malloc'd, UTF-8). */
-EGCA_MUST_CHECK enum egca_err egca_pki_name_to_text(const uint8_t *der,
-    size_t len, char **out);
+EGCA_MUST_CHECK enum egca_err egca_pki_name_to_text(
+    const uint8_t *der, size_t len, char **out);
 /* The first value of attribute short name ("CN", "O", ...) or NULL. */
-EGCA_MUST_CHECK enum egca_err egca_pki_name_get(const uint8_t *der,
-    size_t len, const char *attr, char **out);
+EGCA_MUST_CHECK enum egca_err egca_pki_name_get(
+    const uint8_t *der, size_t len, const char *attr, char **out);
 
 /* ---------------------------------------------------------------- */
 /* GM/T 0015 identity extensions (gm-standards.md §1.4)             */
 
 struct egca_identity {
-	const char *id_card;	     /* resident ID number (GB 11643) */
-	const char *passport;	     /* passport number */
-	const char *military;	     /* military officer card (2012 only) */
-	const char *insurance;	     /* social insurance number */
+	const char *id_card;         /* resident ID number (GB 11643) */
+	const char *passport;        /* passport number */
+	const char *military;        /* military officer card (2012 only) */
+	const char *insurance;       /* social insurance number */
 	const char *ic_registration; /* business registration (2012) */
-	const char *org_code;	     /* organisation code */
-	const char *tax_number;	     /* taxation number (2012) */
-	const char *uscc;	     /* unified social credit code */
+	const char *org_code;        /* organisation code */
+	const char *tax_number;      /* taxation number (2012) */
+	const char *uscc;            /* unified social credit code */
 };
 
 enum egca_idext_set {
@@ -128,7 +128,7 @@ enum egca_profile_kind {
 };
 
 enum egca_audience {
-	EGCA_AUDIENCE_PUBLIC,	  /* retention 5 years after expiry */
+	EGCA_AUDIENCE_PUBLIC,     /* retention 5 years after expiry */
 	EGCA_AUDIENCE_GOVERNMENT, /* retention 10 years after expiry */
 };
 
@@ -167,9 +167,9 @@ struct egca_profile {
 	int min_rsa_bits;
 	char policies[EGCA_PROFILE_MAX_LIST][64];
 	size_t n_policies;
-	int crl_dp;	  /* CRLDistributionPoints with the CA's http URI */
-	int aia;	  /* authorityInfoAccess: OCSP + caIssuers */
-	int sia;	  /* subjectInfoAccess caRepository (CA profiles) */
+	int crl_dp;       /* CRLDistributionPoints with the CA's http URI */
+	int aia;          /* authorityInfoAccess: OCSP + caIssuers */
+	int sia;          /* subjectInfoAccess caRepository (CA profiles) */
 	int ocsp_nocheck; /* id-pkix-ocsp-nocheck (OCSP signer) */
 	enum egca_idext_set identity_ext;
 	/* subject attributes that must be present ("CN", "O", ...) */
@@ -187,18 +187,18 @@ struct egca_profile {
  * Loads and validates one profile file (jansson, duplicate keys and
  * unknown keys rejected). EGCA_ERR_INPUT naming the field at fault.
  */
-EGCA_MUST_CHECK enum egca_err egca_pki_profile_load_file(const char *path,
-    struct egca_profile **out);
+EGCA_MUST_CHECK enum egca_err egca_pki_profile_load_file(
+    const char *path, struct egca_profile **out);
 /*
  * Loads dir/<name>.json; name must match [a-z0-9-]{1,63}.
  * EGCA_ERR_NOTFOUND for an unknown profile.
  */
-EGCA_MUST_CHECK enum egca_err egca_pki_profile_load(const char *dir,
-    const char *name, struct egca_profile **out);
+EGCA_MUST_CHECK enum egca_err egca_pki_profile_load(
+    const char *dir, const char *name, struct egca_profile **out);
 void egca_pki_profile_free(struct egca_profile *p);
 /* Lists the profile names in dir (sorted). */
-EGCA_MUST_CHECK enum egca_err egca_pki_profile_list(const char *dir,
-    char ***names, size_t *n);
+EGCA_MUST_CHECK enum egca_err egca_pki_profile_list(
+    const char *dir, char ***names, size_t *n);
 
 /* ---------------------------------------------------------------- */
 /* Certificate and CSR building (hot path: no OpenSSL X509 objects)  */
@@ -220,9 +220,9 @@ struct egca_cert_template {
 	int64_t not_before; /* Unix seconds, UTC */
 	int64_t not_after;
 	const struct egca_identity *identity; /* may be NULL */
-	const char *crl_url;	      /* CRLDP http URI (profile->crl_dp) */
-	const char *ocsp_url;	      /* AIA id-ad-ocsp */
-	const char *ca_issuers_url;   /* AIA id-ad-caIssuers */
+	const char *crl_url;           /* CRLDP http URI (profile->crl_dp) */
+	const char *ocsp_url;          /* AIA id-ad-ocsp */
+	const char *ca_issuers_url;    /* AIA id-ad-caIssuers */
 	const char *ca_repository_url; /* SIA id-ad-caRepository */
 	const char *const *san_dns;
 	size_t n_san_dns;
@@ -247,19 +247,19 @@ EGCA_MUST_CHECK enum egca_err egca_pki_csr_build_tbs(const uint8_t *subject,
  * shape shared by certificates, CSRs and CRLs. Appended to out.
  */
 EGCA_MUST_CHECK enum egca_err egca_pki_signed_assemble(const uint8_t *tbs,
-    size_t tbs_len, enum egca_sig_alg alg, const uint8_t *sig,
-    size_t sig_len, struct egca_buf *out);
+    size_t tbs_len, enum egca_sig_alg alg, const uint8_t *sig, size_t sig_len,
+    struct egca_buf *out);
 /* The SKI egca puts in certificates for this SPKI (20 bytes). */
-EGCA_MUST_CHECK enum egca_err egca_pki_spki_key_id(const uint8_t *spki,
-    size_t spki_len, uint8_t out[20]);
+EGCA_MUST_CHECK enum egca_err egca_pki_spki_key_id(
+    const uint8_t *spki, size_t spki_len, uint8_t out[20]);
 
 /* ---------------------------------------------------------------- */
 /* Lint (GM/T 0015 + RFC 5280, named rules: docs/lint.md)            */
 
 struct egca_lint_result {
-	char rule[64];	    /* first failed rule, e.g. "e_gmt0015_ku_critical" */
-	char message[256];  /* with the clause: "GM/T 0015 5.2.4: ..." */
-	size_t n_failed;    /* number of failed rules */
+	char rule[64];     /* first failed rule, e.g. "e_gmt0015_ku_critical" */
+	char message[256]; /* with the clause: "GM/T 0015 5.2.4: ..." */
+	size_t n_failed;   /* number of failed rules */
 };
 
 /*
@@ -268,8 +268,7 @@ struct egca_lint_result {
  * and in the error detail.
  */
 EGCA_MUST_CHECK enum egca_err egca_pki_lint_tbs(const uint8_t *tbs,
-    size_t tbs_len, const struct egca_profile *p,
-    struct egca_lint_result *res);
+    size_t tbs_len, const struct egca_profile *p, struct egca_lint_result *res);
 /*
  * As egca_pki_lint_tbs, and e_rfc5280_sig_alg_match also requires the
  * inner signature algorithm to be expected (the issuer's; EGCA_SIG_NONE
@@ -301,8 +300,8 @@ struct egca_csr {
  * (egca_pki_name_check). EGCA_ERR_INPUT for malformed input,
  * EGCA_ERR_AUTH for a bad signature, EGCA_ERR_POLICY for a refused key.
  */
-EGCA_MUST_CHECK enum egca_err egca_pki_csr_parse(const uint8_t *in,
-    size_t len, struct egca_csr **out);
+EGCA_MUST_CHECK enum egca_err egca_pki_csr_parse(
+    const uint8_t *in, size_t len, struct egca_csr **out);
 void egca_pki_csr_free(struct egca_csr *csr);
 
 /* ---------------------------------------------------------------- */
@@ -321,7 +320,7 @@ struct egca_cert_info {
 	enum egca_key_alg key_alg;
 	int key_bits;
 	int is_ca;
-	int path_len; /* -1 when absent */
+	int path_len;       /* -1 when absent */
 	unsigned key_usage; /* enum egca_key_usage bits; 0 when absent */
 	uint8_t ski[64], aki[64];
 	size_t ski_len, aki_len;
@@ -329,8 +328,8 @@ struct egca_cert_info {
 };
 
 /* Decodes a DER certificate (strict). Free with egca_pki_cert_info_free. */
-EGCA_MUST_CHECK enum egca_err egca_pki_cert_info(const uint8_t *der,
-    size_t len, struct egca_cert_info *out);
+EGCA_MUST_CHECK enum egca_err egca_pki_cert_info(
+    const uint8_t *der, size_t len, struct egca_cert_info *out);
 void egca_pki_cert_info_free(struct egca_cert_info *info);
 
 /*
@@ -338,13 +337,13 @@ void egca_pki_cert_info_free(struct egca_cert_info *info);
  * CRL in DER) with issuer_pub, SM2 with EGCA_SM2_ID. EGCA_ERR_AUTH when
  * the signature is wrong.
  */
-EGCA_MUST_CHECK enum egca_err egca_pki_verify_signed(const uint8_t *der,
-    size_t len, EVP_PKEY *issuer_pub);
+EGCA_MUST_CHECK enum egca_err egca_pki_verify_signed(
+    const uint8_t *der, size_t len, EVP_PKEY *issuer_pub);
 
 struct egca_verify_result {
-	int depth;	   /* where it failed; 0 = the leaf */
-	char reason[256];  /* why */
-	size_t chain_len;  /* certificates in the path, anchor included */
+	int depth;        /* where it failed; 0 = the leaf */
+	char reason[256]; /* why */
+	size_t chain_len; /* certificates in the path, anchor included */
 };
 
 /*

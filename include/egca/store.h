@@ -36,8 +36,8 @@ enum egca_store_driver {
  * "postgres:<conninfo>". create: for SQLite, whether a missing file may
  * be created.
  */
-EGCA_MUST_CHECK enum egca_err egca_store_open(const char *uri, int create,
-    struct egca_store **out);
+EGCA_MUST_CHECK enum egca_err egca_store_open(
+    const char *uri, int create, struct egca_store **out);
 void egca_store_close(struct egca_store *st);
 enum egca_store_driver egca_store_driver(const struct egca_store *st);
 /* The schema version after migrations. */
@@ -50,18 +50,18 @@ int egca_store_schema_version(const struct egca_store *st);
  * therefore be safe to run again. Returns fn's error or the store's.
  */
 typedef enum egca_err (*egca_store_tx_fn)(struct egca_store *st, void *arg);
-EGCA_MUST_CHECK enum egca_err egca_store_tx(struct egca_store *st,
-    egca_store_tx_fn fn, void *arg);
+EGCA_MUST_CHECK enum egca_err egca_store_tx(
+    struct egca_store *st, egca_store_tx_fn fn, void *arg);
 
 /* ---- CAs ---- */
 
 struct egca_ca_rec {
-	char *name;	  /* [a-z0-9-]{1,63}, primary key */
-	char *status;	  /* "pending" (subordinate awaiting import), "active" */
-	char *mode;	  /* "root" or "subordinate" */
-	char *key_alg;	  /* "sm2", "ecdsa-p256", "rsa-3072" */
-	char *key_file;	  /* relative to the data dir */
-	char *subject;	  /* text */
+	char *name;     /* [a-z0-9-]{1,63}, primary key */
+	char *status;   /* "pending" (subordinate awaiting import), "active" */
+	char *mode;     /* "root" or "subordinate" */
+	char *key_alg;  /* "sm2", "ecdsa-p256", "rsa-3072" */
+	char *key_file; /* relative to the data dir */
+	char *subject;  /* text */
 	uint8_t *subject_der;
 	size_t subject_der_len;
 	uint8_t *cert_der; /* NULL while pending */
@@ -75,16 +75,16 @@ struct egca_ca_rec {
 
 void egca_store_ca_rec_free(struct egca_ca_rec *r);
 /* EGCA_ERR_EXISTS when the name is taken. */
-EGCA_MUST_CHECK enum egca_err egca_store_ca_insert(struct egca_store *st,
-    const struct egca_ca_rec *r);
+EGCA_MUST_CHECK enum egca_err egca_store_ca_insert(
+    struct egca_store *st, const struct egca_ca_rec *r);
 /* Updates status, cert_der, chain_pem, not_after of r->name. */
-EGCA_MUST_CHECK enum egca_err egca_store_ca_activate(struct egca_store *st,
-    const struct egca_ca_rec *r);
+EGCA_MUST_CHECK enum egca_err egca_store_ca_activate(
+    struct egca_store *st, const struct egca_ca_rec *r);
 /* EGCA_ERR_NOTFOUND when absent. */
-EGCA_MUST_CHECK enum egca_err egca_store_ca_get(struct egca_store *st,
-    const char *name, struct egca_ca_rec *out);
-EGCA_MUST_CHECK enum egca_err egca_store_ca_list(struct egca_store *st,
-    struct egca_ca_rec **out, size_t *n);
+EGCA_MUST_CHECK enum egca_err egca_store_ca_get(
+    struct egca_store *st, const char *name, struct egca_ca_rec *out);
+EGCA_MUST_CHECK enum egca_err egca_store_ca_list(
+    struct egca_store *st, struct egca_ca_rec **out, size_t *n);
 void egca_store_ca_list_free(struct egca_ca_rec *list, size_t n);
 
 /* ---- Trust anchors and cross-certificates ---- */
@@ -100,10 +100,10 @@ struct egca_anchor_rec {
 };
 
 void egca_store_anchor_rec_free(struct egca_anchor_rec *r);
-EGCA_MUST_CHECK enum egca_err egca_store_anchor_insert(struct egca_store *st,
-    const struct egca_anchor_rec *r);
-EGCA_MUST_CHECK enum egca_err egca_store_anchor_list(struct egca_store *st,
-    struct egca_anchor_rec **out, size_t *n);
+EGCA_MUST_CHECK enum egca_err egca_store_anchor_insert(
+    struct egca_store *st, const struct egca_anchor_rec *r);
+EGCA_MUST_CHECK enum egca_err egca_store_anchor_list(
+    struct egca_store *st, struct egca_anchor_rec **out, size_t *n);
 void egca_store_anchor_list_free(struct egca_anchor_rec *list, size_t n);
 
 /* ---- Serial reservations (UNIQUE per CA, written before signing) ---- */
@@ -120,19 +120,19 @@ EGCA_MUST_CHECK enum egca_err egca_store_serial_reserve(struct egca_store *st,
 
 struct egca_cert_rec {
 	char *ca;
-	char *serial;	/* hex, lower case, no leading zero octet */
+	char *serial; /* hex, lower case, no leading zero octet */
 	char *profile;
-	char *subject;	/* text */
-	char *status;	/* "good", "revoked", "hold" */
-	int reason;	/* RFC 5280 CRLReason; -1 when good */
-	int64_t revoked_at; /* 0 when good */
+	char *subject;           /* text */
+	char *status;            /* "good", "revoked", "hold" */
+	int reason;              /* RFC 5280 CRLReason; -1 when good */
+	int64_t revoked_at;      /* 0 when good */
 	int64_t invalidity_date; /* 0 when unknown */
 	int64_t not_before;
 	int64_t not_after;
 	int64_t issued_at;
-	char *audience;	/* "public" or "government" */
+	char *audience; /* "public" or "government" */
 	char *key_alg;
-	char *tbs_sm3;	/* hex digest of the TBS that was signed */
+	char *tbs_sm3; /* hex digest of the TBS that was signed */
 	uint8_t *der;
 	size_t der_len;
 };
@@ -143,8 +143,8 @@ void egca_store_cert_rec_free(struct egca_cert_rec *r);
  * EGCA_ERR_NOTFOUND when the CA or the reservation is missing,
  * EGCA_ERR_EXISTS when the certificate is already stored.
  */
-EGCA_MUST_CHECK enum egca_err egca_store_cert_insert(struct egca_store *st,
-    const struct egca_cert_rec *r);
+EGCA_MUST_CHECK enum egca_err egca_store_cert_insert(
+    struct egca_store *st, const struct egca_cert_rec *r);
 /* EGCA_ERR_NOTFOUND when absent. */
 EGCA_MUST_CHECK enum egca_err egca_store_cert_get(struct egca_store *st,
     const char *ca, const char *serial_hex, struct egca_cert_rec *out);
@@ -152,22 +152,21 @@ EGCA_MUST_CHECK enum egca_err egca_store_cert_get(struct egca_store *st,
  * Sets status ("good", "revoked", "hold"), reason, revoked_at and
  * invalidity_date of one certificate. EGCA_ERR_NOTFOUND when absent.
  */
-EGCA_MUST_CHECK enum egca_err egca_store_cert_set_status(
-    struct egca_store *st, const char *ca, const char *serial_hex,
-    const char *status, int reason, int64_t revoked_at,
-    int64_t invalidity_date);
+EGCA_MUST_CHECK enum egca_err egca_store_cert_set_status(struct egca_store *st,
+    const char *ca, const char *serial_hex, const char *status, int reason,
+    int64_t revoked_at, int64_t invalidity_date);
 
 struct egca_cert_filter {
-	const char *ca;		/* NULL: all */
-	const char *status;	/* NULL: all */
-	const char *profile;	/* NULL: all */
+	const char *ca;      /* NULL: all */
+	const char *status;  /* NULL: all */
+	const char *profile; /* NULL: all */
 	/* substring of the subject text, or NULL; literal (% and _ match
 	 * themselves), ASCII case-insensitive */
 	const char *subject_like;
-	int64_t expires_before;	/* 0: no bound */
-	int64_t expires_after;	/* 0: no bound */
+	int64_t expires_before; /* 0: no bound */
+	int64_t expires_after;  /* 0: no bound */
 	size_t offset;
-	size_t limit;		/* 0: 100; capped at 10000 */
+	size_t limit; /* 0: 100; capped at 10000 */
 };
 
 /* Lists in (issued_at, serial) order; der is not loaded (NULL). */
@@ -184,25 +183,24 @@ struct egca_audit_rec {
 	char *actor;
 	char *action;
 	char *object;
-	char *outcome; /* "success" or "failure" */
-	char *details; /* JSON text */
+	char *outcome;   /* "success" or "failure" */
+	char *details;   /* JSON text */
 	char *prev_hash; /* hex SM3 */
-	char *hash;	 /* hex SM3 */
+	char *hash;      /* hex SM3 */
 };
 
 void egca_store_audit_rec_free(struct egca_audit_rec *r);
 /* The last event's seq and hash; seq 0 and an empty hash when none. */
-EGCA_MUST_CHECK enum egca_err egca_store_audit_last(struct egca_store *st,
-    int64_t *seq, char hash[65]);
-EGCA_MUST_CHECK enum egca_err egca_store_audit_insert(struct egca_store *st,
-    const struct egca_audit_rec *r);
+EGCA_MUST_CHECK enum egca_err egca_store_audit_last(
+    struct egca_store *st, int64_t *seq, char hash[65]);
+EGCA_MUST_CHECK enum egca_err egca_store_audit_insert(
+    struct egca_store *st, const struct egca_audit_rec *r);
 /*
  * Calls fn for every event in the physical order of seq ascending,
  * starting after seq from. fn returns non-zero to stop.
  */
-typedef int (*egca_store_audit_fn)(const struct egca_audit_rec *r,
-    void *arg);
-EGCA_MUST_CHECK enum egca_err egca_store_audit_each(struct egca_store *st,
-    int64_t from, egca_store_audit_fn fn, void *arg);
+typedef int (*egca_store_audit_fn)(const struct egca_audit_rec *r, void *arg);
+EGCA_MUST_CHECK enum egca_err egca_store_audit_each(
+    struct egca_store *st, int64_t from, egca_store_audit_fn fn, void *arg);
 
 #endif
