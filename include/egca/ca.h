@@ -94,6 +94,10 @@ EGCA_MUST_CHECK enum egca_err egca_ca_issuer_new(const char *name,
     struct egca_signer *signer, struct egca_issuer **out);
 void egca_ca_issuer_free(struct egca_issuer *is);
 const char *egca_ca_issuer_name(const struct egca_issuer *is);
+/* The issuer's signer and subject (DER), borrowed. */
+struct egca_signer *egca_ca_issuer_get0_signer(const struct egca_issuer *is);
+const uint8_t *egca_ca_issuer_get0_subject(
+    const struct egca_issuer *is, size_t *len);
 
 struct egca_issue_req {
 	const char *profile;        /* profile name */

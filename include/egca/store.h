@@ -203,4 +203,22 @@ typedef int (*egca_store_audit_fn)(const struct egca_audit_rec *r, void *arg);
 EGCA_MUST_CHECK enum egca_err egca_store_audit_each(
     struct egca_store *st, int64_t from, egca_store_audit_fn fn, void *arg);
 
+/* ---- Connection pool (egca serve: one connection per thread) ---- */
+
+struct egca_store_pool;
+
+/*
+ * A pool of up to max connections to uri, opened on demand (the first
+ * one at once, so a bad URI fails here). Thread-safe.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_pool_new(
+    const char *uri, size_t max, struct egca_store_pool **out);
+/* Borrows a connection, waiting while all are in use. */
+EGCA_MUST_CHECK enum egca_err egca_store_pool_get(
+    struct egca_store_pool *p, struct egca_store **st);
+/* Returns a borrowed connection. */
+void egca_store_pool_put(struct egca_store_pool *p, struct egca_store *st);
+/* Closes every connection; none may be borrowed. Accepts NULL. */
+void egca_store_pool_free(struct egca_store_pool *p);
+
 #endif

@@ -59,6 +59,19 @@ egca_ca_issuer_name(const struct egca_issuer *is)
 	return is->name;
 }
 
+struct egca_signer *
+egca_ca_issuer_get0_signer(const struct egca_issuer *is)
+{
+	return is->signer;
+}
+
+const uint8_t *
+egca_ca_issuer_get0_subject(const struct egca_issuer *is, size_t *len)
+{
+	*len = is->subject_len;
+	return is->subject;
+}
+
 enum egca_err
 egca_ca_issuer_new(const char *name, const uint8_t *cert_der, size_t cert_len,
     const char *base_url, struct egca_signer *signer, struct egca_issuer **out)
