@@ -34,6 +34,9 @@ EGCA_MUST_CHECK enum egca_err egca_buf_printf(
 /* Returns the data (NUL-terminated past len) and empties the buffer. */
 uint8_t *egca_buf_take(struct egca_buf *b, size_t *len);
 
+/* The value of one hex digit (either case), or -1. */
+int egca_hex_digit(int c);
+
 /* Lower-case hex of in into out (2*len+1 bytes). */
 void egca_hex_encode(const uint8_t *in, size_t len, char *out);
 /* Parses hex (either case, no separators); EGCA_ERR_INPUT on bad text. */

@@ -123,8 +123,8 @@ egca_hex_encode(const uint8_t *in, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
-static int
-nibble(char c)
+int
+egca_hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -148,8 +148,8 @@ egca_hex_decode(const char *hex, uint8_t *out, size_t out_max, size_t *out_len)
 		return egca_err_set(
 		    EGCA_ERR_INPUT, "hex: longer than %zu bytes", out_max);
 	for (i = 0; i < n / 2; i++) {
-		hi = nibble(hex[2 * i]);
-		lo = nibble(hex[2 * i + 1]);
+		hi = egca_hex_digit(hex[2 * i]);
+		lo = egca_hex_digit(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return egca_err_set(EGCA_ERR_INPUT,
 			    "hex: bad digit at position %zu", 2 * i);

@@ -100,6 +100,13 @@ int cmd_cert(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 
+/*
+ * For "egca <command> <verb> [options]": prints help (exit 0) for -h or
+ * --help, usage (exit 2) without a verb; otherwise sets *verb, drops it
+ * from argv for getopt and returns -1.
+ */
+int cli_verb(int *argc, char ***argv, const char *help, const char **verb);
+
 /* True when argv holds -h or --help (before "--"). */
 int cli_wants_help(int argc, char **argv);
 

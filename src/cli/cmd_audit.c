@@ -59,13 +59,9 @@ cmd_audit(int argc, char **argv)
 	int c, from = 0, limit = 1000, rc = 0;
 	enum egca_err e = EGCA_OK;
 
-	if (cli_wants_help(argc, argv) || argc < 2) {
-		fputs(help, argc < 2 ? stderr : stdout);
-		return argc < 2 ? EGCA_ERR_USAGE : 0;
-	}
-	verb = argv[1];
-	argc--;
-	argv++;
+	if ((rc = cli_verb(&argc, &argv, help, &verb)) >= 0)
+		return rc;
+	rc = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':

@@ -382,13 +382,8 @@ cmd_ca(int argc, char **argv)
 	int c, r, der = 0, rc;
 	enum egca_err e;
 
-	if (cli_wants_help(argc, argv) || argc < 2) {
-		fputs(help, argc < 2 ? stderr : stdout);
-		return argc < 2 ? EGCA_ERR_USAGE : 0;
-	}
-	verb = argv[1];
-	argc--;
-	argv++;
+	if ((rc = cli_verb(&argc, &argv, help, &verb)) >= 0)
+		return rc;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':

@@ -358,14 +358,10 @@ cmd_cert(int argc, char **argv)
 	int c, rc = 0, want_serial;
 	enum egca_err e = EGCA_OK;
 
-	if (cli_wants_help(argc, argv) || argc < 2) {
-		fputs(help, argc < 2 ? stderr : stdout);
-		return argc < 2 ? EGCA_ERR_USAGE : 0;
-	}
+	if ((rc = cli_verb(&argc, &argv, help, &verb)) >= 0)
+		return rc;
+	rc = 0;
 	memset(&a, 0, sizeof(a));
-	verb = argv[1];
-	argc--;
-	argv++;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':

@@ -50,6 +50,19 @@ cli_wants_help(int argc, char **argv)
 	return 0;
 }
 
+int
+cli_verb(int *argc, char ***argv, const char *help, const char **verb)
+{
+	if (cli_wants_help(*argc, *argv) || *argc < 2) {
+		fputs(help, *argc < 2 ? stderr : stdout);
+		return *argc < 2 ? EGCA_ERR_USAGE : 0;
+	}
+	*verb = (*argv)[1];
+	(*argc)--;
+	(*argv)++;
+	return -1;
+}
+
 const char *
 cli_dir(const char *opt)
 {

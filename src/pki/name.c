@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "egca/buf.h"
 #include "egca/pki.h"
 #include "pki/der.h"
 
@@ -97,18 +98,6 @@ attr_by_oid(const struct egca_der_tlv *t)
 		if (egca_der_oid_eq(t, attrs[i].oid))
 			return &attrs[i];
 	return NULL;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Checks a UTF-8 value for attribute a; message names the attribute. */
@@ -226,8 +215,8 @@ egca_pki_name_parse(const char *text, uint8_t **der, size_t *len)
 				goto out;
 			}
 			if (*p == '\\') {
-				if ((h1 = hexval(p[1])) >= 0 &&
-				    (h2 = hexval(p[2])) >= 0) {
+				if ((h1 = egca_hex_digit(p[1])) >= 0 &&
+				    (h2 = egca_hex_digit(p[2])) >= 0) {
 					c = (uint8_t)(h1 << 4 | h2);
 					p += 3;
 				} else if (p[1] == ' ' || special(p[1])) {

@@ -13,6 +13,7 @@
 
 #include <libpq-fe.h>
 
+#include "egca/buf.h"
 #include "egca/log.h"
 #include "egca/store.h"
 #include "store/backend.h"
@@ -86,18 +87,6 @@ pg_err(PGconn *conn, const PGresult *res, const char *what)
 	    e, "postgres: %s: %s (SQLSTATE %s)", what, msg, state);
 }
 
-static int
-unhex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* bytea hex output "\x0aff..." into a malloc'd buffer. */
 static enum egca_err
 bytea_decode(const char *s, size_t len, uint8_t **out, size_t *out_len)
@@ -115,8 +104,8 @@ bytea_decode(const char *s, size_t len, uint8_t **out, size_t *out_len)
 	if ((b = malloc(n ? n : 1)) == NULL)
 		return egca_err_set(EGCA_ERR_NOMEM, "postgres: out of memory");
 	for (i = 0; i < n; i++) {
-		hi = unhex((unsigned char)s[2 + 2 * i]);
-		lo = unhex((unsigned char)s[3 + 2 * i]);
+		hi = egca_hex_digit((unsigned char)s[2 + 2 * i]);
+		lo = egca_hex_digit((unsigned char)s[3 + 2 * i]);
 		if (hi < 0 || lo < 0) {
 			free(b);
 			return egca_err_set(
