@@ -358,4 +358,161 @@ EGCA_MUST_CHECK enum egca_err egca_pki_verify_chain(const uint8_t *leaf,
     const struct egca_der_list *anchors, int64_t at,
     struct egca_verify_result *res);
 
+/* ---------------------------------------------------------------- */
+/* OCSP (RFC 6960, RFC 5019, RFC 8954)                               */
+
+/*
+ * Requests are read with egca's bounded DER cursor into caller-owned
+ * arrays: pointers point into the request bytes, nothing is allocated,
+ * so parsing stays cheap on the responder's hot path. What is not
+ * checked here: whether a CertID names a CA we serve (status/), and
+ * the optional request signature, which is parsed as a TLV and ignored
+ * (RFC 6960 4.1.2: responders may ignore it; egca does not authorise
+ * requesters).
+ */
+
+#define EGCA_OCSP_MAX_NONCE 32 /* RFC 8954: at most 32 octets */
+#define EGCA_OCSP_DEFAULT_MAX_CERTIDS 20
+#define EGCA_OCSP_MAX_REQUEST 65536 /* octets */
+
+/* CertID hashAlgorithm: SHA-1, SHA-256 and SM3; anything else OTHER. */
+enum egca_ocsp_hash {
+	EGCA_OCSP_HASH_OTHER = 0,
+	EGCA_OCSP_HASH_SHA1 = 1,
+	EGCA_OCSP_HASH_SHA256 = 2,
+	EGCA_OCSP_HASH_SM3 = 3,
+};
+
+#define EGCA_OCSP_NHASH 4
+
+/* One CertID as received (pointers into the request). */
+struct egca_ocsp_certid {
+	enum egca_ocsp_hash hash;
+	const uint8_t *name_hash;
+	size_t name_hash_len;
+	const uint8_t *key_hash;
+	size_t key_hash_len;
+	const uint8_t *serial; /* magnitude, leading zero octets dropped */
+	size_t serial_len;
+	int serial_negative; /* never issued by egca: "unknown" */
+	const uint8_t *raw;  /* the whole CertID TLV, echoed in answers */
+	size_t raw_len;
+};
+
+struct egca_ocsp_request {
+	struct egca_ocsp_certid *ids; /* caller's array */
+	size_t n_ids;
+	int has_nonce;
+	const uint8_t *nonce_ext; /* extnValue contents: OCTET STRING TLV */
+	size_t nonce_ext_len;
+	int is_signed; /* optionalSignature present (ignored) */
+};
+
+/*
+ * Parses a DER OCSPRequest (RFC 6960 4.1.1) strictly: DER lengths,
+ * nothing trailing, version v1, 1 to max_ids CertIDs (ids has room for
+ * max_ids), nonce extension 1..32 octets (RFC 8954), no unknown
+ * critical extension. EGCA_ERR_INPUT (malformedRequest) naming the
+ * clause; out->ids is ids.
+ */
+EGCA_MUST_CHECK enum egca_err egca_pki_ocsp_request_parse(const uint8_t *der,
+    size_t len, struct egca_ocsp_certid *ids, size_t max_ids,
+    struct egca_ocsp_request *out);
+
+/* Digest used in CertIDs; out holds up to 32 octets. */
+EGCA_MUST_CHECK enum egca_err egca_pki_ocsp_hash(enum egca_ocsp_hash h,
+    const uint8_t *data, size_t len, uint8_t *out, size_t *out_len);
+
+enum egca_ocsp_cert_status {
+	EGCA_OCSP_GOOD = 0,
+	EGCA_OCSP_REVOKED = 1,
+	EGCA_OCSP_UNKNOWN = 2,
+};
+
+/* One SingleResponse to build. */
+struct egca_ocsp_single {
+	/* The CertID: raw (copied verbatim) when not NULL, else built */
+	const uint8_t *certid_raw;
+	size_t certid_raw_len;
+	enum egca_ocsp_hash hash;
+	const uint8_t *name_hash, *key_hash;
+	size_t name_hash_len, key_hash_len;
+	const uint8_t *serial; /* magnitude */
+	size_t serial_len;
+	enum egca_ocsp_cert_status status;
+	int64_t revocation_time;
+	int reason; /* CRLReason, -1: none */
+	int64_t this_update;
+	int64_t next_update; /* 0: absent */
+};
+
+struct egca_ocsp_response_tmpl {
+	const uint8_t *responder_spki; /* ResponderID byKey: SHA-1 of its key */
+	size_t responder_spki_len;
+	int64_t produced_at;
+	const struct egca_ocsp_single *singles;
+	size_t n_singles;
+	const uint8_t *nonce_ext; /* echoed extnValue contents, or NULL */
+	size_t nonce_ext_len;
+	const uint8_t *signer_cert; /* delegated signer certificate or NULL */
+	size_t signer_cert_len;
+};
+
+/*
+ * Builds the ResponseData, signs it with signer (EGCA_SIGN_OCSP; SM2
+ * with SM3 and EGCA_SM2_ID) and appends the complete OCSPResponse
+ * (successful, id-pkix-ocsp-basic) to out. Times are GeneralizedTime.
+ */
+EGCA_MUST_CHECK enum egca_err egca_pki_ocsp_response_sign(
+    const struct egca_ocsp_response_tmpl *t, struct egca_signer *signer,
+    struct egca_buf *out);
+
+/* An OCSPResponse with only responseStatus (1, 2, 3, 5 or 6), appended. */
+EGCA_MUST_CHECK enum egca_err egca_pki_ocsp_response_error(
+    int status, struct egca_buf *out);
+
+#define EGCA_OCSP_INFO_MAX_SINGLES 32
+
+/* What a response says; pointers into the DER it was parsed from. */
+struct egca_ocsp_response_info {
+	int status; /* responseStatus */
+	const uint8_t *tbs;
+	size_t tbs_len;
+	enum egca_sig_alg sig_alg;
+	const uint8_t *sig;
+	size_t sig_len;
+	const uint8_t *key_hash; /* responder byKey, or NULL (byName) */
+	size_t key_hash_len;
+	const uint8_t *cert; /* first certificate in certs, or NULL */
+	size_t cert_len;
+	int64_t produced_at;
+	const uint8_t *nonce_ext;
+	size_t nonce_ext_len;
+	size_t n_singles;
+	struct {
+		enum egca_ocsp_cert_status status;
+		const uint8_t *serial; /* magnitude */
+		size_t serial_len;
+		int64_t revocation_time;
+		int reason;
+		int64_t this_update, next_update;
+	} singles[EGCA_OCSP_INFO_MAX_SINGLES];
+};
+
+/*
+ * Decodes an OCSPResponse strictly (tests, CLI). A non-successful
+ * responseStatus is EGCA_OK with only status set.
+ */
+EGCA_MUST_CHECK enum egca_err egca_pki_ocsp_response_parse(
+    const uint8_t *der, size_t len, struct egca_ocsp_response_info *out);
+
+/*
+ * Verifies the signature of a BasicOCSPResponse over the exact
+ * ResponseData bytes with pub (SM2 with EGCA_SM2_ID), which OpenSSL
+ * 3.0's OCSP_basic_verify cannot do (gm-standards.md 5.3). EGCA_ERR_AUTH
+ * for a wrong signature.
+ */
+EGCA_MUST_CHECK enum egca_err egca_pki_ocsp_response_verify(
+    const uint8_t *der, size_t len, EVP_PKEY *pub);
+
 #endif

@@ -221,4 +221,74 @@ void egca_store_pool_put(struct egca_store_pool *p, struct egca_store *st);
 /* Closes every connection; none may be borrowed. Accepts NULL. */
 void egca_store_pool_free(struct egca_store_pool *p);
 
+/* ---- OCSP responses and delegated signers (schema 003) ---- */
+
+struct egca_ocsp_rec {
+	char *ca;
+	char *serial;      /* hex, as in certificate */
+	char *cert_status; /* "good", "revoked", "hold"; "stale" unsigned */
+	uint8_t *der;      /* the OCSPResponse; NULL when never signed */
+	size_t der_len;
+	int64_t this_update, next_update, produced_at;
+	int stale; /* 1: must not be served */
+	char *signer; /* "ca" or "ocsp:<serial>" */
+	int64_t updated_at;
+};
+
+void egca_store_ocsp_rec_free(struct egca_ocsp_rec *r);
+/*
+ * Inserts or replaces the response of (r->ca, r->serial) with stale 0.
+ * The certificate must exist (EGCA_ERR_NOTFOUND otherwise).
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_ocsp_put(
+    struct egca_store *st, const struct egca_ocsp_rec *r);
+/*
+ * Marks the response of one certificate stale (a row without der is
+ * made when none was signed yet). Meant for the caller's transaction.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_ocsp_mark_stale(struct egca_store *st,
+    const char *ca, const char *serial_hex, int64_t now);
+/* EGCA_ERR_NOTFOUND when absent. */
+EGCA_MUST_CHECK enum egca_err egca_store_ocsp_get(struct egca_store *st,
+    const char *ca, const char *serial_hex, struct egca_ocsp_rec *out);
+
+/* Called per row; der may be NULL (stale). Non-OK stops and is returned. */
+typedef enum egca_err (*egca_store_ocsp_fn)(
+    const struct egca_ocsp_rec *r, void *arg);
+/*
+ * Rows of CA ca (NULL: all) with updated_at > since, in updated_at
+ * order, at most limit (0: no limit). Loading the cache and picking up
+ * changes made by other processes.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_ocsp_each_changed(
+    struct egca_store *st, const char *ca, int64_t since, size_t limit,
+    egca_store_ocsp_fn fn, void *arg);
+/*
+ * Rows that need signing at now: stale ones, and those past half their
+ * validity (2 * now > this_update + next_update), oldest first; der is
+ * not loaded.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_ocsp_each_due(struct egca_store *st,
+    const char *ca, int64_t now, size_t limit, egca_store_ocsp_fn fn,
+    void *arg);
+
+struct egca_ocsp_signer_rec {
+	char *ca;
+	char *serial;
+	uint8_t *cert_der;
+	size_t cert_der_len;
+	char *key_file; /* relative to the data directory */
+	int64_t not_before, not_after;
+	int active;
+	int64_t created_at;
+};
+
+void egca_store_ocsp_signer_rec_free(struct egca_ocsp_signer_rec *r);
+/* Inserts r; when r->active, every other signer of the CA is retired. */
+EGCA_MUST_CHECK enum egca_err egca_store_ocsp_signer_insert(
+    struct egca_store *st, const struct egca_ocsp_signer_rec *r);
+/* The active signer of ca; EGCA_ERR_NOTFOUND when none. */
+EGCA_MUST_CHECK enum egca_err egca_store_ocsp_signer_active(
+    struct egca_store *st, const char *ca, struct egca_ocsp_signer_rec *out);
+
 #endif
