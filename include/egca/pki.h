@@ -515,4 +515,79 @@ EGCA_MUST_CHECK enum egca_err egca_pki_ocsp_response_parse(
 EGCA_MUST_CHECK enum egca_err egca_pki_ocsp_response_verify(
     const uint8_t *der, size_t len, EVP_PKEY *pub);
 
+/* ---------------------------------------------------------------- */
+/* CRL                                                               */
+
+/*
+ * A streaming CRL builder (RFC 5280 5, GM/T 0015 5.3): TBSCertList v2
+ * with signature, issuer, thisUpdate, nextUpdate, revokedCertificates
+ * (absent when empty) and crlExtensions AKI keyIdentifier, cRLNumber
+ * and, for a delta CRL, a critical deltaCRLIndicator. Entries are
+ * appended straight into one buffer as DER (about 35 to 50 octets
+ * each); there is no per-entry allocation, so a million entries cost
+ * about 50 MB once, and the signed CRL is assembled in the same buffer.
+ *
+ * What this does not check: that serials are unique or that the entries
+ * belong to the issuer (the caller's query does that).
+ */
+
+struct egca_crl_template {
+	enum egca_sig_alg sig_alg;
+	const uint8_t *issuer; /* DER Name, copied */
+	size_t issuer_len;
+	/* AKI keyIdentifier (the issuer's SKI), copied; NULL: no AKI */
+	const uint8_t *issuer_ski;
+	size_t issuer_ski_len;
+	int64_t this_update; /* Unix seconds, UTC */
+	int64_t next_update; /* after this_update (mandatory here) */
+	int64_t number;      /* cRLNumber, >= 0 */
+	int64_t base_number; /* > 0: a delta CRL on this BaseCRLNumber */
+};
+
+/* Largest CRL the builder makes unless told otherwise. */
+#define EGCA_CRL_DEFAULT_MAX ((size_t)512 << 20)
+
+struct egca_crl_builder;
+
+/*
+ * Starts a CRL for t; max bounds the DER size (0: EGCA_CRL_DEFAULT_MAX).
+ * EGCA_ERR_INPUT for a bad template. Free with egca_pki_crl_builder_free.
+ */
+EGCA_MUST_CHECK enum egca_err egca_pki_crl_builder_new(
+    const struct egca_crl_template *t, size_t max,
+    struct egca_crl_builder **out);
+void egca_pki_crl_builder_free(struct egca_crl_builder *b);
+
+/*
+ * Appends one revokedCertificates entry: serial (positive big-endian
+ * magnitude, 1..20 octets), revocationDate, and the entry extensions
+ * reasonCode (omitted for unspecified (0) or reason < 0, RFC 5280
+ * 5.3.1; 6 certificateHold, 8 removeFromCRL in deltas only) and
+ * invalidityDate (GeneralizedTime; omitted when 0). EGCA_ERR_INPUT for
+ * a bad serial or reason, EGCA_ERR_NOMEM past max, EGCA_ERR_STATE after
+ * egca_pki_crl_builder_tbs.
+ */
+EGCA_MUST_CHECK enum egca_err egca_pki_crl_builder_add(
+    struct egca_crl_builder *b, const uint8_t *serial, size_t serial_len,
+    int64_t revocation_date, int reason, int64_t invalidity_date);
+/* Entries added so far. */
+size_t egca_pki_crl_builder_count(const struct egca_crl_builder *b);
+
+/*
+ * Closes the TBSCertList (crlExtensions written) and points *tbs at it
+ * (owned by the builder) for signing. Further adds fail.
+ */
+EGCA_MUST_CHECK enum egca_err egca_pki_crl_builder_tbs(
+    struct egca_crl_builder *b, const uint8_t **tbs, size_t *tbs_len);
+
+/*
+ * Appends the signatureAlgorithm and the signature over the TBS and
+ * hands over the DER CertificateList (caller frees *der); the same
+ * bytes egca_pki_signed_assemble would make, without a second copy.
+ * The builder is spent afterwards (free it).
+ */
+EGCA_MUST_CHECK enum egca_err egca_pki_crl_builder_finish(
+    struct egca_crl_builder *b, const uint8_t *sig, size_t sig_len,
+    uint8_t **der, size_t *der_len);
+
 #endif

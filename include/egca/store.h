@@ -291,4 +291,72 @@ EGCA_MUST_CHECK enum egca_err egca_store_ocsp_signer_insert(
 EGCA_MUST_CHECK enum egca_err egca_store_ocsp_signer_active(
     struct egca_store *st, const char *ca, struct egca_ocsp_signer_rec *out);
 
+/* ---- CRLs (table crl, crl_counter; store/crl.c) ---- */
+
+struct egca_crl_rec {
+	char *ca;
+	int64_t number;      /* cRLNumber */
+	int delta;           /* 0 full, 1 delta */
+	int64_t base_number; /* delta: BaseCRLNumber; full: 0 */
+	int64_t this_update;
+	int64_t next_update;
+	int64_t entries; /* revokedCertificates entries */
+	uint8_t *der;    /* NULL when not loaded */
+	size_t der_len;
+	char *sm3; /* hex SM3 of der */
+};
+
+void egca_store_crl_rec_free(struct egca_crl_rec *r);
+/*
+ * Takes the next cRLNumber of ca (1, 2, ...) in a write transaction of
+ * its own (or the caller's), so numbers never repeat or go back, also
+ * with several connections or nodes. EGCA_ERR_NOTFOUND: no such CA.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_crl_next_number(
+    struct egca_store *st, const char *ca, int64_t *number);
+/* Stores a signed CRL. EGCA_ERR_EXISTS when (ca, number, delta) is. */
+EGCA_MUST_CHECK enum egca_err egca_store_crl_insert(
+    struct egca_store *st, const struct egca_crl_rec *r);
+/*
+ * The CRL of ca with the highest number, full (delta 0) or delta
+ * (delta 1); with_der 0 leaves der NULL. EGCA_ERR_NOTFOUND when none.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_crl_latest(struct egca_store *st,
+    const char *ca, int delta, int with_der, struct egca_crl_rec *out);
+/* The newest status_changed_at among ca's certificates (0: none). */
+EGCA_MUST_CHECK enum egca_err egca_store_crl_last_change(
+    struct egca_store *st, const char *ca, int64_t *at);
+
+/* One CRL entry; strings are borrowed for the duration of the call. */
+struct egca_crl_entry {
+	const char *serial; /* hex, as in egca_cert_rec */
+	const char *status; /* "revoked", "hold", or "good" (unheld) */
+	int reason;         /* stored CRLReason; -1 when good */
+	int64_t revoked_at;
+	int64_t invalidity_date; /* 0 when unknown */
+	int64_t changed_at;      /* status_changed_at */
+};
+
+/* Non-OK stops the iteration and is returned. */
+typedef enum egca_err (*egca_store_crl_fn)(
+    const struct egca_crl_entry *e, void *arg);
+/*
+ * Calls fn for every revoked or held certificate of ca that has not
+ * expired at valid_at (not_after >= valid_at), in serial order, in one
+ * read snapshot. Rows are read in pages, so memory stays bounded
+ * whatever the count; fn must not use st.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_crl_each_revoked(
+    struct egca_store *st, const char *ca, int64_t valid_at,
+    egca_store_crl_fn fn, void *arg);
+/*
+ * For delta CRLs: calls fn for every certificate of ca whose status
+ * changed at or after since: revoked or held ones not expired at
+ * valid_at, and good ones (released from hold: removeFromCRL), in
+ * serial order, in one read snapshot, paged as above.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_crl_each_changed(
+    struct egca_store *st, const char *ca, int64_t since, int64_t valid_at,
+    egca_store_crl_fn fn, void *arg);
+
 #endif

@@ -27,6 +27,7 @@ static const char usage[] =
     "  audit           audit log: verify, list\n"
     "  verify          verify a certificate chain (SM2 with the GM/T\n"
     "                  user ID at every level, ECDSA, RSA)\n"
+    "  crl             CRLs: generate (full and delta), show\n"
     "\n"
     "Run 'egca <command> --help' for a command's options.\n"
     "The data directory is --dir DIR, else $EGCA_DIR, else ./egca-data.\n"
@@ -256,6 +257,7 @@ main(int argc, char **argv)
 	    {"cert", cmd_cert},
 	    {"audit", cmd_audit},
 	    {"verify", cmd_verify},
+	    {"crl", cmd_crl},
 	};
 	size_t i;
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "egca/store.h"
 #include "store/backend.h"
@@ -164,7 +165,7 @@ egca_store_cert_set_status(struct egca_store *st, const char *ca,
     const char *serial_hex, const char *status, int reason, int64_t revoked_at,
     int64_t invalidity_date)
 {
-	struct store_val p[6];
+	struct store_val p[7];
 	enum egca_err err;
 	int64_t n;
 
@@ -174,11 +175,18 @@ egca_store_cert_set_status(struct egca_store *st, const char *ca,
 	p[3] = egca_store_int(reason);
 	p[4] = egca_store_int(revoked_at);
 	p[5] = egca_store_int(invalidity_date);
+	/*
+	 * When the change was made (not revoked_at: a revocation after a
+	 * hold keeps the hold's time, an unhold has none): delta CRLs and
+	 * the status service's regeneration go by it.
+	 */
+	p[6] = egca_store_int((int64_t)time(NULL));
 	if ((err = egca_store_exec(st,
 	         "UPDATE certificate SET status = $3, reason = $4,"
-	         " revoked_at = $5, invalidity_date = $6"
+	         " revoked_at = $5, invalidity_date = $6,"
+	         " status_changed_at = $7"
 	         " WHERE ca = $1 AND serial = $2",
-	         p, 6, NULL, NULL, &n)) != EGCA_OK)
+	         p, 7, NULL, NULL, &n)) != EGCA_OK)
 		return err;
 	if (n == 0)
 		return egca_err_set(EGCA_ERR_NOTFOUND,
