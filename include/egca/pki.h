@@ -423,6 +423,15 @@ EGCA_MUST_CHECK enum egca_err egca_pki_ocsp_request_parse(const uint8_t *der,
 EGCA_MUST_CHECK enum egca_err egca_pki_ocsp_hash(enum egca_ocsp_hash h,
     const uint8_t *data, size_t len, uint8_t *out, size_t *out_len);
 
+/*
+ * The CertID issuerNameHash (over the issuer's DER subject) and
+ * issuerKeyHash (over the subjectPublicKey BIT STRING value of its
+ * SPKI) with hash h; name and key hold 32 octets, *len gets the size.
+ */
+EGCA_MUST_CHECK enum egca_err egca_pki_ocsp_issuer_hashes(enum egca_ocsp_hash h,
+    const uint8_t *subject, size_t subject_len, const uint8_t *spki,
+    size_t spki_len, uint8_t *name, uint8_t *key, size_t *len);
+
 enum egca_ocsp_cert_status {
 	EGCA_OCSP_GOOD = 0,
 	EGCA_OCSP_REVOKED = 1,

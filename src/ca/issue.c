@@ -14,6 +14,7 @@
 #include "egca/audit.h"
 #include "egca/ca.h"
 #include "egca/file.h"
+#include "egca/status.h"
 #include "ca/ca_int.h"
 
 enum egca_err
@@ -314,6 +315,7 @@ reserve_tx(struct egca_store *st, void *arg)
 struct insert_tx {
 	const struct egca_ctx *ctx;
 	const struct egca_cert_rec *rec;
+	struct egca_issuer *is; /* signs the first OCSP response */
 };
 
 static enum egca_err
@@ -325,6 +327,10 @@ insert_tx(struct egca_store *st, void *arg)
 	enum egca_err e;
 
 	if ((e = egca_store_cert_insert(st, c->rec)) != EGCA_OK)
+		return e;
+	/* Every certificate has a signed OCSP response once issued. */
+	if ((e = egca_status_presign(
+	         st, c->is, c->rec->serial, c->rec->issued_at)) != EGCA_OK)
 		return e;
 	snprintf(
 	    object, sizeof(object), "cert/%s/%s", c->rec->ca, c->rec->serial);
@@ -446,7 +452,7 @@ egca_ca_issue(const struct egca_ctx *ctx, struct egca_issuer *is,
 	rec.tbs_sm3 = sm3_hex;
 	rec.der = cert.data;
 	rec.der_len = cert.len;
-	it = (struct insert_tx){ctx, &rec};
+	it = (struct insert_tx){ctx, &rec, is};
 	if ((e = egca_store_tx(ctx->st, insert_tx, &it)) != EGCA_OK)
 		goto out;
 	res->der = egca_buf_take(&cert, &res->der_len);

@@ -11,6 +11,7 @@
 
 #include "egca/audit.h"
 #include "egca/ca.h"
+#include "egca/status.h"
 #include "ca/ca_int.h"
 
 static const char *const reasons[] = {
@@ -146,6 +147,10 @@ status_tx(struct egca_store *st, void *arg)
 	}
 	if ((e = egca_store_cert_set_status(
 	         st, c->ca, c->serial, to, reason, at, inv)) != EGCA_OK)
+		goto out;
+	/* The pre-signed OCSP response is no longer served. */
+	if ((e = egca_status_invalidate(st, c->ca, c->serial, c->now)) !=
+	    EGCA_OK)
 		goto out;
 	snprintf(object, sizeof(object), "cert/%s/%s", c->ca, c->serial);
 	details = egca_ca_details("{s:s, s:s, s:s, s:I}", "from", cur.status,

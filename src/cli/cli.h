@@ -100,6 +100,7 @@ int cmd_cert(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_crl(int argc, char **argv);
+int cmd_ocsp(int argc, char **argv);
 
 /*
  * For "egca <command> <verb> [options]": prints help (exit 0) for -h or

@@ -28,6 +28,7 @@ static const char usage[] =
     "  verify          verify a certificate chain (SM2 with the GM/T\n"
     "                  user ID at every level, ECDSA, RSA)\n"
     "  crl             CRLs: generate (full and delta), show\n"
+    "  ocsp            OCSP: answer one request from a file\n"
     "\n"
     "Run 'egca <command> --help' for a command's options.\n"
     "The data directory is --dir DIR, else $EGCA_DIR, else ./egca-data.\n"
@@ -258,6 +259,7 @@ main(int argc, char **argv)
 	    {"audit", cmd_audit},
 	    {"verify", cmd_verify},
 	    {"crl", cmd_crl},
+	    {"ocsp", cmd_ocsp},
 	};
 	size_t i;
 

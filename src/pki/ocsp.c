@@ -80,6 +80,41 @@ egca_pki_ocsp_hash(enum egca_ocsp_hash h, const uint8_t *data, size_t len,
 	return egca_err_set(EGCA_ERR_INPUT, "OCSP: unsupported hash");
 }
 
+/* The subjectPublicKey BIT STRING value of a DER SPKI. */
+static enum egca_err
+spki_key(const uint8_t *spki, size_t spki_len, const uint8_t **key,
+    size_t *key_len)
+{
+	struct egca_der_r r, s;
+	struct egca_der_tlv alg, bits;
+	unsigned unused;
+
+	egca_der_r_init(&r, spki, spki_len);
+	if (!egca_der_enter(&r, DER_SEQUENCE, &s) ||
+	    !egca_der_get(&s, DER_SEQUENCE, &alg) ||
+	    !egca_der_get(&s, DER_BIT_STRING, &bits) || !egca_der_r_end(&s) ||
+	    !egca_der_r_end(&r) ||
+	    !egca_der_tlv_bits(&bits, &unused, key, key_len))
+		return egca_err_set(EGCA_ERR_INPUT, "OCSP: malformed SPKI");
+	return EGCA_OK;
+}
+
+enum egca_err
+egca_pki_ocsp_issuer_hashes(enum egca_ocsp_hash h, const uint8_t *subject,
+    size_t subject_len, const uint8_t *spki, size_t spki_len, uint8_t *name,
+    uint8_t *key, size_t *len)
+{
+	const uint8_t *k;
+	size_t k_len;
+	enum egca_err e;
+
+	if ((e = spki_key(spki, spki_len, &k, &k_len)) != EGCA_OK ||
+	    (e = egca_pki_ocsp_hash(h, subject, subject_len, name, len)) !=
+	        EGCA_OK)
+		return e;
+	return egca_pki_ocsp_hash(h, k, k_len, key, len);
+}
+
 /* ------------------------------------------------------------------ */
 /* Requests                                                             */
 
@@ -362,20 +397,12 @@ build_tbs(const struct egca_ocsp_response_tmpl *t, struct egca_buf *out)
 	const uint8_t *key;
 	size_t key_len, i;
 	uint8_t kh[20];
-	unsigned unused;
-	struct egca_der_r r, spki;
-	struct egca_der_tlv alg, bits;
 	enum egca_err e;
 
 	/* byKey: SHA-1 of the subjectPublicKey BIT STRING value. */
-	egca_der_r_init(&r, t->responder_spki, t->responder_spki_len);
-	if (!egca_der_enter(&r, DER_SEQUENCE, &spki) ||
-	    !egca_der_get(&spki, DER_SEQUENCE, &alg) ||
-	    !egca_der_get(&spki, DER_BIT_STRING, &bits) ||
-	    !egca_der_r_end(&spki) ||
-	    !egca_der_tlv_bits(&bits, &unused, &key, &key_len))
-		return egca_err_set(EGCA_ERR_INPUT, "OCSP: responder SPKI");
-	if ((e = egca_crypto_sha1(key, key_len, kh)) != EGCA_OK)
+	if ((e = spki_key(t->responder_spki, t->responder_spki_len, &key,
+	         &key_len)) != EGCA_OK ||
+	    (e = egca_crypto_sha1(key, key_len, kh)) != EGCA_OK)
 		return e;
 	if (t->n_singles == 0)
 		return egca_err_set(EGCA_ERR_INPUT, "OCSP: no response");
