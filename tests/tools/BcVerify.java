@@ -206,6 +206,37 @@ public class BcVerify {
 			    s.sig);
 			break;
 		}
+		case "ocsp": {
+			/* BasicOCSPResponse: signature over tbsResponseData. */
+			if (a.length != 3)
+				throw new Usage("ocsp RESP.der SIGNER");
+			byte[] der = Files.readAllBytes(Path.of(a[1]));
+			byte[] signer = read(a[2], "CERTIFICATE");
+			org.bouncycastle.asn1.ocsp.OCSPResponse r =
+			    org.bouncycastle.asn1.ocsp.OCSPResponse.getInstance(
+				ASN1Primitive.fromByteArray(der));
+			if (r.getResponseStatus().getIntValue() != 0)
+				throw new Fail("responseStatus "
+				    + r.getResponseStatus().getIntValue());
+			byte[] basic = r.getResponseBytes().getResponse()
+			    .getOctets();
+			ASN1Sequence bs = ASN1Sequence.getInstance(
+			    ASN1Primitive.fromByteArray(basic));
+			Signed s = new Signed();
+			s.tbs = bs.getObjectAt(0).toASN1Primitive()
+			    .getEncoded(ASN1Encoding.DER);
+			s.alg = AlgorithmIdentifier.getInstance(bs.getObjectAt(1));
+			ASN1BitString sig = ASN1BitString.getInstance(
+			    bs.getObjectAt(2));
+			if (sig.getPadBits() != 0)
+				throw new Fail("signature BIT STRING has unused bits");
+			/* The octets as received must be DER. */
+			if (!java.util.Arrays.equals(bs.getEncoded(ASN1Encoding.DER),
+			    basic))
+				throw new Fail("BasicOCSPResponse is not DER");
+			verify(certKey(signer), s.alg, s.tbs, sig.getOctets());
+			break;
+		}
 		default:
 			throw new Usage("unknown command " + a[0]);
 		}
@@ -222,7 +253,8 @@ public class BcVerify {
 			System.exit(1);
 		} catch (Usage u) {
 			System.err.println("usage: BcVerify cert CHILD ISSUER | "
-			    + "csr CSR | crl CRL ISSUER (" + u.getMessage() + ")");
+			    + "csr CSR | crl CRL ISSUER | ocsp RESP.der SIGNER ("
+			    + u.getMessage() + ")");
 			System.exit(2);
 		} catch (Exception e) {
 			System.err.println("error: " + e);
