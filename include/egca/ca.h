@@ -111,6 +111,7 @@ struct egca_issue_req {
 	size_t n_san_email;
 	const char *const *san_ip;
 	size_t n_san_ip;
+	const char *region; /* GB/T 2260 six-digit code, or NULL */
 };
 
 struct egca_issue_result {

@@ -359,4 +359,101 @@ EGCA_MUST_CHECK enum egca_err egca_store_crl_each_changed(
     struct egca_store *st, const char *ca, int64_t since, int64_t valid_at,
     egca_store_crl_fn fn, void *arg);
 
+/* ---- Search and statistics (REST API; schema 004_search.sql) ---- */
+
+/* The search fields of one certificate, written at issuance. */
+struct egca_cert_index_rec {
+	const char *ca;
+	const char *serial;
+	const char *organization;    /* subject O, or NULL */
+	const char *identity_code;   /* uscc, org_code, id_card, ... or NULL */
+	const char *region;          /* GB/T 2260 six digits, or NULL */
+	const char *subscriber_type; /* the profile's, or NULL */
+	int64_t issued_at;           /* gives issued_month (UTC) */
+};
+
+/* EGCA_ERR_EXISTS when the certificate already has a row. */
+EGCA_MUST_CHECK enum egca_err egca_store_cert_index_insert(
+    struct egca_store *st, const struct egca_cert_index_rec *r);
+
+enum egca_cert_sort {
+	EGCA_CERT_SORT_ISSUED_ASC,  /* default */
+	EGCA_CERT_SORT_ISSUED_DESC,
+	EGCA_CERT_SORT_NOT_AFTER,
+	EGCA_CERT_SORT_SERIAL,
+};
+
+/*
+ * Search filters; NULL or 0 means "any". Text matches are exact except
+ * subject_like and organization_like (literal substring, ASCII
+ * case-insensitive) and region (a prefix of 2, 4 or 6 digits: province,
+ * city, county). Time bounds are inclusive (from) and exclusive (to).
+ */
+struct egca_cert_query {
+	const char *ca;
+	const char *serial;
+	const char *status;
+	const char *profile;
+	const char *subject_like;
+	const char *organization_like;
+	const char *identity_code;
+	const char *region;
+	const char *subscriber_type;
+	int64_t not_after_from, not_after_to;
+	int64_t issued_from, issued_to;
+	enum egca_cert_sort sort;
+	size_t offset;
+	size_t limit;  /* 0: 100; capped at 10000 */
+	int with_der;  /* load der as well */
+};
+
+struct egca_cert_hit {
+	struct egca_cert_rec cert; /* der only with with_der */
+	char *organization;        /* NULL when unknown */
+	char *identity_code;
+	char *region;
+	char *subscriber_type;
+};
+
+/*
+ * One page of certificates matching q in q->sort order (ties by ca,
+ * serial), and the number of all matches in *total, in one snapshot.
+ * Free with egca_store_cert_hit_list_free.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_cert_search(struct egca_store *st,
+    const struct egca_cert_query *q, struct egca_cert_hit **out, size_t *n,
+    size_t *total);
+void egca_store_cert_hit_list_free(struct egca_cert_hit *list, size_t n);
+
+/*
+ * The newest certificate with serial_hex under any CA (a serial is
+ * random, so more than one is unlikely). EGCA_ERR_NOTFOUND when none.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_cert_find_serial(
+    struct egca_store *st, const char *serial_hex, struct egca_cert_rec *out);
+
+enum egca_stat_group {
+	EGCA_STAT_MONTH,           /* issued_month "YYYY-MM" */
+	EGCA_STAT_PROFILE,
+	EGCA_STAT_SUBSCRIBER_TYPE,
+	EGCA_STAT_REGION,
+};
+
+struct egca_stat_row {
+	char *key; /* "" for unknown */
+	int64_t issued, revoked, held, expiring;
+};
+
+/*
+ * Counts by group over certificates issued in [from, to) (0: open) of
+ * ca (NULL: all): issued, revoked now, on hold now, and "good" ones
+ * whose not_after falls in [now, expiring_before). Rows in key order.
+ * Free with egca_store_stat_rows_free.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_cert_stats(struct egca_store *st,
+    enum egca_stat_group group, const char *ca, int64_t from, int64_t to,
+    int64_t now, int64_t expiring_before, struct egca_stat_row **out,
+    size_t *n);
+void egca_store_stat_rows_free(struct egca_stat_row *rows, size_t n);
+
 #endif

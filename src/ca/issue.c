@@ -242,6 +242,38 @@ identity_field(const struct egca_identity *id, const char *name)
 	return NULL;
 }
 
+/* The search key of the subscriber: uscc, else org_code, else ... */
+static const char *
+identity_code(const struct egca_identity *id)
+{
+	const char *const v[] = {id->uscc, id->org_code, id->id_card,
+	    id->passport, id->military, id->insurance, id->ic_registration,
+	    id->tax_number};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (v[i] != NULL && v[i][0] != '\0')
+			return v[i];
+	return NULL;
+}
+
+/* GB/T 2260 administrative division code: six digits. */
+static enum egca_err
+check_region(const char *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return EGCA_OK;
+	for (i = 0; r[i] != '\0'; i++)
+		if (r[i] < '0' || r[i] > '9')
+			break;
+	if (i != 6 || r[i] != '\0')
+		return egca_err_set(EGCA_ERR_INPUT,
+		    "region '%.16s': a GB/T 2260 code is six digits", r);
+	return EGCA_OK;
+}
+
 /* Checks that do not need the TBS: profile, key, subject, validity. */
 static enum egca_err
 check_request(const struct egca_issuer *is, const struct egca_profile *p,
@@ -292,6 +324,8 @@ check_request(const struct egca_issuer *is, const struct egca_profile *p,
 			    "profile '%s' requires the identity field --%s",
 			    p->name, p->required_identity[i]);
 	}
+	if ((e = check_region(req->region)) != EGCA_OK)
+		return e;
 	if (days < 1 || days > p->max_validity_days)
 		return egca_err_set(EGCA_ERR_POLICY,
 		    "validity of %d days: profile '%s' allows 1 to %d", days,
@@ -315,6 +349,7 @@ reserve_tx(struct egca_store *st, void *arg)
 struct insert_tx {
 	const struct egca_ctx *ctx;
 	const struct egca_cert_rec *rec;
+	const struct egca_cert_index_rec *idx;
 	struct egca_issuer *is; /* signs the first OCSP response */
 };
 
@@ -331,6 +366,8 @@ insert_tx(struct egca_store *st, void *arg)
 	/* Every certificate has a signed OCSP response once issued. */
 	if ((e = egca_status_presign(
 	         st, c->is, c->rec->serial, c->rec->issued_at)) != EGCA_OK)
+		return e;
+	if ((e = egca_store_cert_index_insert(st, c->idx)) != EGCA_OK)
 		return e;
 	snprintf(
 	    object, sizeof(object), "cert/%s/%s", c->rec->ca, c->rec->serial);
@@ -355,6 +392,8 @@ egca_ca_issue(const struct egca_ctx *ctx, struct egca_issuer *is,
 	struct egca_buf tbs, cert;
 	struct reserve_tx rt;
 	struct insert_tx it;
+	struct egca_cert_index_rec idx;
+	char *org = NULL;
 	uint8_t serial[EGCA_SERIAL_LEN], digest[32];
 	uint8_t *subject = NULL;
 	size_t subject_len;
@@ -452,7 +491,13 @@ egca_ca_issue(const struct egca_ctx *ctx, struct egca_issuer *is,
 	rec.tbs_sm3 = sm3_hex;
 	rec.der = cert.data;
 	rec.der_len = cert.len;
-	it = (struct insert_tx){ctx, &rec, is};
+	if ((e = egca_pki_name_get(subject, subject_len, "O", &org)) !=
+	    EGCA_OK)
+		goto out;
+	idx = (struct egca_cert_index_rec){is->name, res->serial, org,
+	    identity_code(&req->identity), req->region,
+	    prof->subscriber_type[0] ? prof->subscriber_type : NULL, now};
+	it = (struct insert_tx){ctx, &rec, &idx, is};
 	if ((e = egca_store_tx(ctx->st, insert_tx, &it)) != EGCA_OK)
 		goto out;
 	res->der = egca_buf_take(&cert, &res->der_len);
@@ -462,5 +507,6 @@ out:
 	egca_pki_profile_free(prof);
 	free(subject);
 	free(subject_text);
+	free(org);
 	return e;
 }

@@ -99,6 +99,7 @@ int cmd_ca(int argc, char **argv);
 int cmd_cert(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_crl(int argc, char **argv);
 int cmd_ocsp(int argc, char **argv);
 

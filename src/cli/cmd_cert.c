@@ -37,6 +37,9 @@ static const char help[] =
     "  --id-card, --passport, --military, --insurance, --uscc,\n"
     "  --org-code, --ic-registration, --tax-number VALUE\n"
     "                           GM/T 0015 identity extensions\n"
+    "  --region CODE            GB/T 2260 region of the subscriber (six\n"
+    "                           digits, e.g. 330100), for search and\n"
+    "                           statistics\n"
     "  --dns NAME, --email ADDR, --ip ADDR\n"
     "                           subjectAltName entries (repeatable)\n"
     "  --passphrase-file FILE   the CA key passphrase (default: prompt)\n"
@@ -49,7 +52,7 @@ static const char help[] =
 
 struct args {
 	const char *dir, *ca, *csr, *profile, *subject, *out, *passfile;
-	const char *status, *subject_like, *reason;
+	const char *status, *subject_like, *reason, *region;
 	int days, json, der, pem, limit, offset;
 	int64_t expires_before, expires_after, invalidity;
 	struct egca_identity id;
@@ -104,6 +107,7 @@ cert_issue(struct cli_env *env, struct args *a)
 	req.subject = a->subject;
 	req.identity = a->id;
 	req.validity_days = a->days;
+	req.region = a->region;
 	req.san_dns = a->dns;
 	req.n_san_dns = a->n_dns;
 	req.san_email = a->email;
@@ -342,6 +346,7 @@ cmd_cert(int argc, char **argv)
 	    {"dns", required_argument, NULL, 9},
 	    {"email", required_argument, NULL, 10},
 	    {"ip", required_argument, NULL, 11},
+	    {"region", required_argument, NULL, 12},
 	    {"status", required_argument, NULL, 'S'},
 	    {"expires-before", required_argument, NULL, 'B'},
 	    {"expires-after", required_argument, NULL, 'A'},
@@ -429,6 +434,9 @@ cmd_cert(int argc, char **argv)
 			break;
 		case 11:
 			rc = add_san(a.ip, &a.n_ip, optarg);
+			break;
+		case 12:
+			a.region = optarg;
 			break;
 		case 'S':
 			a.status = optarg;

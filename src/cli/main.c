@@ -27,6 +27,7 @@ static const char usage[] =
     "  audit           audit log: verify, list\n"
     "  verify          verify a certificate chain (SM2 with the GM/T\n"
     "                  user ID at every level, ECDSA, RSA)\n"
+    "  serve           HTTP: OCSP, CRLs, repository, REST API, metrics\n"
     "  crl             CRLs: generate (full and delta), show\n"
     "  ocsp            OCSP: answer one request from a file\n"
     "\n"
@@ -258,6 +259,7 @@ main(int argc, char **argv)
 	    {"cert", cmd_cert},
 	    {"audit", cmd_audit},
 	    {"verify", cmd_verify},
+	    {"serve", cmd_serve},
 	    {"crl", cmd_crl},
 	    {"ocsp", cmd_ocsp},
 	};

@@ -1,0 +1,74 @@
+/*
+ * http/: the HTTP side of `egca serve` (libmicrohttpd): OCSP (RFC 6960
+ * GET and POST, RFC 5019 caching), CRLs, the certificate repository
+ * (/ca/, /certs/), the read-only REST API under /api/v1 with RFC 9457
+ * problem+json errors, /healthz and Prometheus /metrics.
+ *
+ * Handlers parse input and call one service or store function; they
+ * hold no private key. CPU-heavy work (live OCSP signing, ZIP exports)
+ * runs on a worker pool of its own while the connection is suspended,
+ * so a connection thread never signs.
+ *
+ * What this module does not do yet: authentication and authorisation.
+ * Every handler receives the caller (struct egca_http_caller); for now
+ * it is an anonymous reader with full read scope.
+ */
+#ifndef EGCA_HTTP_H
+#define EGCA_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "egca/config.h"
+#include "egca/err.h"
+#include "egca/status.h"
+#include "egca/store.h"
+
+/* Who is asking; handlers receive it even while access is open. */
+struct egca_http_caller {
+	const char *id;           /* "anonymous", "operator:alice" */
+	const char *role;         /* "reader", ... */
+	const char *scope_region; /* GB/T 2260 prefix the caller may see;
+	                             NULL: every region */
+};
+
+struct egca_http_config {
+	const char *listen_addr; /* IPv4 or IPv6 literal (default 127.0.0.1) */
+	uint16_t port;           /* 0: any free port (egca_http_port) */
+	unsigned threads;        /* connection threads (default: nproc) */
+	unsigned workers;        /* worker threads (default: nproc) */
+	size_t worker_queue;     /* queued jobs before 503 (default 256) */
+	unsigned connection_limit; /* default 1024 */
+	unsigned per_ip_limit;     /* default 256 */
+	unsigned idle_timeout;     /* seconds (default 15) */
+	size_t connection_memory;  /* per connection, bounds headers (16 KiB) */
+	size_t max_body;           /* request bodies (default 64 KiB) */
+	const char *tls_cert_pem;  /* PEM text, or NULL for plain HTTP */
+	const char *tls_key_pem;
+	FILE *access_log; /* one key=value line per request (default stderr) */
+};
+
+/* Fills c with the defaults above. */
+void egca_http_config_default(struct egca_http_config *c);
+
+struct egca_http_server;
+
+/*
+ * Starts the daemon. status and pool are borrowed and must outlive the
+ * server. EGCA_ERR_IO when the address cannot be bound.
+ */
+EGCA_MUST_CHECK enum egca_err egca_http_start(const struct egca_http_config *c,
+    const struct egca_config *cfg, struct egca_status *status,
+    struct egca_store_pool *pool, struct egca_http_server **out);
+
+/* The bound port. */
+uint16_t egca_http_port(const struct egca_http_server *s);
+
+/*
+ * Stops accepting connections, waits up to drain_seconds for requests
+ * in flight, then stops the daemon and frees s. Accepts NULL.
+ */
+void egca_http_stop(struct egca_http_server *s, int drain_seconds);
+
+#endif

@@ -1,0 +1,248 @@
+/*
+ * http/ internals: the request and response records handlers work on
+ * (no libmicrohttpd type appears here, so handlers are unit-testable),
+ * the route table, metrics, workers, the query parser and decoders,
+ * problem+json and the ZIP writer.
+ */
+#ifndef EGCA_HTTP_INT_H
+#define EGCA_HTTP_INT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "egca/buf.h"
+#include "egca/http.h"
+
+/* Everything the handlers share (one per server). */
+struct http_app {
+	const struct egca_config *cfg;
+	struct egca_status *status;
+	struct egca_store_pool *pool;
+	struct http_metrics *metrics;
+};
+
+#define HTTP_MAX_HEADERS 8
+
+struct http_header {
+	const char *name;
+	char value[160];
+};
+
+struct http_resp {
+	unsigned status; /* 0: not answered yet */
+	const char *ctype;
+	uint8_t *body; /* owned (free()) unless release is set */
+	size_t len;
+	/* body is borrowed; release(release_arg) once it was sent */
+	void (*release)(void *);
+	void *release_arg;
+	struct http_header hdr[HTTP_MAX_HEADERS];
+	size_t nhdr;
+	int defer; /* run the handler again on a worker thread */
+};
+
+struct http_req {
+	struct http_app *app;
+	const char *method; /* "GET", "HEAD", "POST" */
+	const char *path;   /* raw (still percent-encoded), no query */
+	const char *query;  /* raw text after '?', or NULL */
+	const char *rest;   /* raw path after the route's prefix */
+	const uint8_t *body;
+	size_t body_len;
+	const char *if_none_match; /* header values or NULL */
+	const char *content_type;
+	const char *rid; /* request id */
+	int64_t now;
+	int on_worker; /* 1 when running on a worker thread */
+	void *state;   /* per-request handler state between the two runs */
+	void (*state_free)(void *);
+};
+
+typedef void (*http_handler)(struct http_req *r,
+    const struct egca_http_caller *caller, struct http_resp *out);
+
+struct http_route {
+	const char *name;   /* metrics label */
+	const char *method; /* "GET" (HEAD implied) or "POST" */
+	const char *path;   /* exact, or a prefix when it ends in '/' */
+	http_handler fn;
+	int worker; /* always run on a worker thread */
+};
+
+/* router.c */
+extern const struct http_route http_routes[];
+extern const size_t http_nroutes;
+/*
+ * The route for method and raw path: NULL and *status 404 or 405 (then
+ * *allow names the allowed methods) when none.
+ */
+const struct http_route *http_route_find(const char *method, const char *path,
+    const char **rest, unsigned *status, const char **allow);
+
+/* Response helpers (problem.c) */
+void http_resp_clear(struct http_resp *out);
+void http_resp_header(struct http_resp *out, const char *name, const char *fmt,
+    ...) EGCA_PRINTF(3, 4);
+/* Takes body (free()) on success and failure. */
+void http_resp_take(struct http_resp *out, unsigned status, const char *ctype,
+    uint8_t *body, size_t len);
+/* Copies text. */
+void http_resp_text(struct http_resp *out, unsigned status, const char *ctype,
+    const char *text, size_t len);
+/* Serialises j (consumed) as application/json. */
+void http_resp_json(struct http_resp *out, unsigned status, json_t *j);
+/*
+ * An RFC 9457 problem+json body with a stable code ("EGCA-BAD-PARAM")
+ * and, for parameter errors, the parameter's name.
+ */
+void http_problem(struct http_resp *out, const struct http_req *r,
+    unsigned status, const char *code, const char *param, const char *fmt, ...)
+    EGCA_PRINTF(6, 7);
+/* Maps a service error (the thread's detail) to a problem. */
+void http_problem_err(
+    struct http_resp *out, const struct http_req *r, enum egca_err e);
+const char *http_status_text(unsigned status);
+/* Cache headers for a signed object valid until next_update. */
+void http_resp_cache(struct http_resp *out, int64_t now, int64_t this_update,
+    int64_t next_update, const char *etag);
+/* 1 when the If-None-Match header lists etag (or is "*"). */
+int http_etag_match(const char *if_none_match, const char *etag);
+
+/* Decoders (codec.c), strict; EGCA_ERR_INPUT on anything else. */
+/* %XX only (no bare '%'), '+' as space when plus_space; NUL refused. */
+EGCA_MUST_CHECK enum egca_err http_pct_decode(const char *in, size_t len,
+    int plus_space, char *out, size_t out_max, size_t *out_len);
+/* RFC 4648 base64: standard alphabet, padding required, zero pad bits. */
+EGCA_MUST_CHECK enum egca_err http_b64_decode(
+    const char *in, size_t len, uint8_t *out, size_t out_max, size_t *out_len);
+void http_b64_encode(const uint8_t *in, size_t len, char *out);
+int http_utf8_valid(const char *s, size_t len);
+/* Splits raw path segments ("a/b") into decoded, NUL-terminated parts. */
+EGCA_MUST_CHECK enum egca_err http_path_split(
+    const char *raw, char *buf, size_t buf_len, char **seg, size_t *nseg);
+
+/* Query strings (query.c). */
+#define HTTP_QUERY_MAX_LEN 4096
+#define HTTP_QUERY_MAX_PARAMS 32
+#define HTTP_QUERY_MAX_VALUE 512
+
+struct http_query {
+	size_t n;
+	const char *name[HTTP_QUERY_MAX_PARAMS];
+	const char *value[HTTP_QUERY_MAX_PARAMS];
+	char buf[HTTP_QUERY_MAX_LEN + HTTP_QUERY_MAX_PARAMS * 2];
+};
+
+/*
+ * Parses raw (NULL: empty) into q. Every name must be in allowed
+ * (NULL-terminated), at most once; names and values are percent-decoded
+ * strictly and must be UTF-8 without control characters. On failure
+ * EGCA_ERR_INPUT with the offending parameter's name in bad ("" when
+ * none applies) and the reason in the thread's detail.
+ */
+EGCA_MUST_CHECK enum egca_err http_query_parse(const char *raw,
+    const char *const *allowed, struct http_query *q, char *bad,
+    size_t bad_len);
+/* The value of name, or NULL. */
+const char *http_query_get(const struct http_query *q, const char *name);
+/* A decimal integer in [min, max]. */
+EGCA_MUST_CHECK enum egca_err http_parse_int(
+    const char *s, int64_t min, int64_t max, int64_t *out);
+/*
+ * "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" (UTC). A bare date as an upper
+ * bound (upper 1) means the end of that day.
+ */
+EGCA_MUST_CHECK enum egca_err http_parse_date(
+    const char *s, int upper, int64_t *out);
+
+/* The certificate search parameters shared by certificates, downloads. */
+extern const char *const http_search_params[];
+struct egca_cert_query;
+/*
+ * Fills q from parsed parameters (strings borrowed from p, serial into
+ * serial_buf); on a bad value answers out with a problem and returns
+ * EGCA_ERR_INPUT. max_per_page caps per_page.
+ */
+EGCA_MUST_CHECK enum egca_err http_search_query(const struct http_req *r,
+    const struct egca_http_caller *caller, const struct http_query *p,
+    struct egca_cert_query *q, char serial_buf[41], size_t max_per_page,
+    int64_t *page, int64_t *per_page, struct http_resp *out);
+/* Parses the query with allowed, answering a problem on failure. */
+EGCA_MUST_CHECK enum egca_err http_query_or_problem(const struct http_req *r,
+    const char *const *allowed, struct http_query *q, struct http_resp *out);
+/* Normalises a hex serial (':' allowed, lower case, no leading 00). */
+EGCA_MUST_CHECK enum egca_err http_serial_norm(const char *in, char out[41]);
+/* "2026-11-25T10:00:00Z" */
+void http_time_iso(int64_t t, char out[32]);
+
+/* Metrics (metrics.c). */
+struct http_metrics;
+struct egca_ocsp_answer;
+struct http_metrics *http_metrics_new(void);
+void http_metrics_free(struct http_metrics *m);
+/* route: index in http_routes, or http_nroutes for "none". */
+void http_metrics_request(struct http_metrics *m, size_t route, unsigned status,
+    uint64_t duration_us);
+void http_metrics_ocsp(
+    struct http_metrics *m, const struct egca_ocsp_answer *ans);
+void http_metrics_inflight(struct http_metrics *m, int delta);
+
+/* Worker pool (worker.c). */
+struct http_workers;
+typedef void (*http_job_fn)(void *arg);
+EGCA_MUST_CHECK enum egca_err http_workers_new(
+    unsigned threads, size_t queue_max, struct http_workers **out);
+/* EGCA_ERR_NOMEM when the queue is full (the caller answers 503). */
+EGCA_MUST_CHECK enum egca_err http_workers_submit(
+    struct http_workers *w, http_job_fn fn, void *arg);
+/* Runs the queued jobs, then joins the threads. Accepts NULL. */
+void http_workers_free(struct http_workers *w);
+size_t http_workers_queued(struct http_workers *w);
+
+/* ZIP writer (zip.c): stored entries with CRC-32, no ZIP64. */
+struct http_zip {
+	struct egca_buf data; /* local headers + contents */
+	struct egca_buf cd;   /* central directory */
+	size_t n;
+	uint16_t dos_time, dos_date;
+	enum egca_err err; /* sticky */
+};
+
+void http_zip_init(struct http_zip *z, size_t max, int64_t mtime);
+EGCA_MUST_CHECK enum egca_err http_zip_add(
+    struct http_zip *z, const char *name, const void *data, size_t len);
+/* The archive (free()); z is emptied. */
+EGCA_MUST_CHECK enum egca_err http_zip_finish(
+    struct http_zip *z, uint8_t **out, size_t *len);
+void http_zip_free(struct http_zip *z);
+
+/* Handlers (one file per resource). */
+void http_ocsp_post(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_ocsp_get(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_crl_get(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_repo_ca(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_repo_cert(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_api_certs(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_api_cert(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_api_stats(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_api_download(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_openapi(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_healthz(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_metrics_get(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+
+#endif

@@ -1,0 +1,244 @@
+/*
+ * Responses: bodies, headers, cache headers for signed objects, and RFC
+ * 9457 problem details. Every API error carries a stable `code`
+ * (docs/api.md lists them); 5xx details never carry the internal error
+ * text, which goes to the log with the request id instead.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "egca/log.h"
+#include "http/http_int.h"
+
+void
+http_resp_clear(struct http_resp *out)
+{
+	if (out->release != NULL)
+		out->release(out->release_arg);
+	else
+		free(out->body);
+	memset(out, 0, sizeof(*out));
+}
+
+void
+http_resp_header(struct http_resp *out, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (out->nhdr >= HTTP_MAX_HEADERS)
+		return;
+	out->hdr[out->nhdr].name = name;
+	va_start(ap, fmt);
+	vsnprintf(
+	    out->hdr[out->nhdr].value, sizeof(out->hdr[0].value), fmt, ap);
+	va_end(ap);
+	out->nhdr++;
+}
+
+void
+http_resp_take(struct http_resp *out, unsigned status, const char *ctype,
+    uint8_t *body, size_t len)
+{
+	size_t nhdr = out->nhdr;
+	struct http_header hdr[HTTP_MAX_HEADERS];
+
+	memcpy(hdr, out->hdr, sizeof(hdr));
+	http_resp_clear(out);
+	memcpy(out->hdr, hdr, sizeof(hdr));
+	out->nhdr = nhdr;
+	out->status = status;
+	out->ctype = ctype;
+	out->body = body;
+	out->len = len;
+}
+
+void
+http_resp_text(struct http_resp *out, unsigned status, const char *ctype,
+    const char *text, size_t len)
+{
+	uint8_t *b = malloc(len + 1);
+
+	if (b == NULL) {
+		http_resp_take(out, 503, "text/plain", NULL, 0);
+		return;
+	}
+	memcpy(b, text, len);
+	b[len] = 0;
+	http_resp_take(out, status, ctype, b, len);
+}
+
+void
+http_resp_json(struct http_resp *out, unsigned status, json_t *j)
+{
+	char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+	json_decref(j);
+	if (s == NULL) {
+		http_resp_take(out, 503, "text/plain", NULL, 0);
+		return;
+	}
+	http_resp_take(
+	    out, status, "application/json", (uint8_t *)s, strlen(s));
+}
+
+const char *
+http_status_text(unsigned status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 413:
+		return "Content Too Large";
+	case 414:
+		return "URI Too Long";
+	case 415:
+		return "Unsupported Media Type";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Error";
+	}
+}
+
+void
+http_problem(struct http_resp *out, const struct http_req *r, unsigned status,
+    const char *code, const char *param, const char *fmt, ...)
+{
+	char detail[512], type[96];
+	va_list ap;
+	json_t *j;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	snprintf(type, sizeof(type), "urn:egca:problem:%s", code);
+	j = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title",
+	    http_status_text(status), "status", (int)status, "detail", detail,
+	    "code", code);
+	if (j != NULL && param != NULL)
+		json_object_set_new(j, "param", json_string(param));
+	if (j != NULL && r != NULL && r->path != NULL &&
+	    http_utf8_valid(r->path, strlen(r->path)))
+		json_object_set_new(j, "instance", json_string(r->path));
+	if (j != NULL && r != NULL && r->rid != NULL)
+		json_object_set_new(j, "request_id", json_string(r->rid));
+	http_resp_json(out, status, j);
+	if (out->status == status)
+		out->ctype = "application/problem+json";
+}
+
+void
+http_problem_err(
+    struct http_resp *out, const struct http_req *r, enum egca_err e)
+{
+	switch (e) {
+	case EGCA_ERR_NOTFOUND:
+		http_problem(out, r, 404, "EGCA-NOT-FOUND", NULL, "%s",
+		    egca_err_detail());
+		return;
+	case EGCA_ERR_INPUT:
+	case EGCA_ERR_USAGE:
+		http_problem(out, r, 400, "EGCA-BAD-REQUEST", NULL, "%s",
+		    egca_err_detail());
+		return;
+	case EGCA_ERR_STORE:
+	case EGCA_ERR_CONFLICT:
+	case EGCA_ERR_NOMEM:
+		egca_log_err("event=http_error rid=%s err=%s detail=\"%s\"",
+		    r && r->rid ? r->rid : "-", egca_err_name(e),
+		    egca_err_detail());
+		http_problem(out, r, 503, "EGCA-UNAVAILABLE", NULL,
+		    "temporarily unavailable; retry later");
+		http_resp_header(out, "Retry-After", "5");
+		return;
+	default:
+		egca_log_err("event=http_error rid=%s err=%s detail=\"%s\"",
+		    r && r->rid ? r->rid : "-", egca_err_name(e),
+		    egca_err_detail());
+		http_problem(out, r, 500, "EGCA-INTERNAL", NULL,
+		    "internal error (request %s)", r && r->rid ? r->rid : "-");
+		return;
+	}
+}
+
+static void
+http_date(int64_t t, char out[40])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+void
+http_resp_cache(struct http_resp *out, int64_t now, int64_t this_update,
+    int64_t next_update, const char *etag)
+{
+	char d[40];
+	int64_t age = next_update - now;
+
+	if (age < 0)
+		age = 0;
+	/* RFC 5019 6.2: caches may keep it until nextUpdate, no later. */
+	http_resp_header(out, "Cache-Control",
+	    "max-age=%lld, public, no-transform, must-revalidate",
+	    (long long)age);
+	if (etag != NULL && etag[0] != '\0')
+		http_resp_header(out, "ETag", "%s", etag);
+	if (this_update > 0) {
+		http_date(this_update, d);
+		http_resp_header(out, "Last-Modified", "%s", d);
+	}
+	if (next_update > 0) {
+		http_date(next_update, d);
+		http_resp_header(out, "Expires", "%s", d);
+	}
+}
+
+int
+http_etag_match(const char *inm, const char *etag)
+{
+	const char *p = inm, *tok, *end;
+	size_t el;
+
+	if (inm == NULL || etag == NULL || etag[0] == '\0')
+		return 0;
+	el = strlen(etag);
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		if ((end = strchr(p, ',')) == NULL)
+			end = p + strlen(p);
+		tok = p;
+		p = end;
+		while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		if (end - tok == 1 && *tok == '*')
+			return 1;
+		/* Weak comparison (RFC 9110 13.1.2). */
+		if (end - tok >= 2 && strncmp(tok, "W/", 2) == 0)
+			tok += 2;
+		if ((size_t)(end - tok) == el && memcmp(tok, etag, el) == 0)
+			return 1;
+	}
+	return 0;
+}

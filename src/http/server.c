@@ -1,0 +1,665 @@
+/*
+ * The libmicrohttpd daemon: limits, per-request records, dispatch to the
+ * route table, suspension to the worker pool, the access log and
+ * shutdown.
+ *
+ * Limits: a connection limit, a per-IP limit, an idle timeout (a client
+ * that sends nothing is dropped and never holds a thread: MHD polls with
+ * epoll), a per-connection memory pool that bounds the request line and
+ * headers (MHD answers 431 beyond it), strict HTTP parsing
+ * (MHD_OPTION_STRICT_FOR_CLIENT; 0.9.75 has no CLIENT_DISCIPLINE_LVL),
+ * and a body limit checked against Content-Length before any body byte
+ * is read (413). Bodies without a length are read into a bounded buffer.
+ *
+ * The raw request URI is taken from MHD's URI log callback, so paths and
+ * query strings are decoded here, strictly, once.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "egca/crypto.h"
+#include "egca/log.h"
+#include "http/http_int.h"
+
+#define URI_MAX 8192
+
+enum rstate {
+	RS_NEW,    /* URI seen, handler not called yet */
+	RS_BODY,   /* reading the body */
+	RS_WORKER, /* suspended, a worker runs the handler */
+	RS_DONE,   /* response ready (after a worker) */
+	RS_QUEUED, /* response handed to MHD */
+};
+
+struct egca_http_server;
+
+/* One per connection; holds the current request. */
+struct conn {
+	struct egca_http_server *srv;
+	struct MHD_Connection *mc;
+	char remote[INET6_ADDRSTRLEN + 8];
+	/* the current request */
+	int active;
+	enum rstate state;
+	char *uri;
+	char method[8];
+	char rid[32];
+	char inm[256];
+	char ctype[128];
+	const struct http_route *route;
+	size_t route_idx;
+	struct egca_buf body;
+	int too_large;
+	uint64_t t0_us;
+	struct http_req r;
+	struct http_resp resp;
+	unsigned status;
+	size_t bytes;
+};
+
+struct egca_http_server {
+	struct MHD_Daemon *d;
+	struct http_app app;
+	struct http_workers *workers;
+	struct egca_http_config cfg;
+	FILE *log;
+	pthread_mutex_t log_mu;
+	char rid_prefix[9];
+	atomic_uint_fast64_t rid_seq;
+	atomic_int inflight;
+	uint16_t port;
+};
+
+static const struct egca_http_caller anonymous = {"anonymous", "reader", NULL};
+
+void
+egca_http_config_default(struct egca_http_config *c)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(c, 0, sizeof(*c));
+	c->listen_addr = "127.0.0.1";
+	c->port = 8080;
+	c->threads = n > 0 && n < 256 ? (unsigned)n : 2;
+	c->workers = c->threads;
+	c->worker_queue = 256;
+	c->connection_limit = 1024;
+	c->per_ip_limit = 256;
+	c->idle_timeout = 15;
+	c->connection_memory = 32 * 1024;
+	c->max_body = 64 * 1024;
+	c->access_log = stderr;
+}
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Forgets the current request (response, body, handler state). */
+static void
+req_reset(struct conn *c)
+{
+	if (c->r.state_free != NULL)
+		c->r.state_free(c->r.state);
+	http_resp_clear(&c->resp);
+	egca_buf_free(&c->body);
+	free(c->uri);
+	c->uri = NULL;
+	c->active = 0;
+	memset(&c->r, 0, sizeof(c->r));
+}
+
+/* Appends s to the log line, quoted, escaping anything not printable. */
+static void
+log_quoted(struct egca_buf *b, const char *s, size_t max)
+{
+	size_t i;
+	unsigned char ch;
+	enum egca_err e = egca_buf_append_byte(b, '"');
+
+	for (i = 0; s != NULL && s[i] != '\0' && i < max && e == EGCA_OK; i++) {
+		ch = (unsigned char)s[i];
+		if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\')
+			e = egca_buf_printf(b, "\\x%02x", ch);
+		else
+			e = egca_buf_append_byte(b, ch);
+	}
+	if (e == EGCA_OK)
+		e = egca_buf_append_byte(b, '"');
+	(void)e;
+}
+
+static void
+access_log(struct egca_http_server *s, struct conn *c, uint64_t dur)
+{
+	struct egca_buf b;
+	struct timespec ts;
+	struct tm tm;
+	char t[40];
+	enum egca_err e;
+
+	if (s->log == NULL)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
+	egca_buf_init(&b, 4096);
+	e = egca_buf_printf(&b,
+	    "ts=%s.%03ldZ level=info event=http rid=%s remote=%s method=%s "
+	    "path=",
+	    t, ts.tv_nsec / 1000000, c->rid, c->remote,
+	    c->method[0] ? c->method : "-");
+	if (e == EGCA_OK) {
+		log_quoted(&b, c->r.path ? c->r.path : c->uri, 512);
+		e = egca_buf_printf(&b,
+		    " route=%s status=%u bytes=%zu duration_us=%llu\n",
+		    c->route ? c->route->name : "-", c->status, c->bytes,
+		    (unsigned long long)dur);
+	}
+	if (e == EGCA_OK) {
+		pthread_mutex_lock(&s->log_mu);
+		fwrite(b.data, 1, b.len, s->log);
+		fflush(s->log);
+		pthread_mutex_unlock(&s->log_mu);
+	}
+	egca_buf_free(&b);
+}
+
+static void req_end(struct egca_http_server *s, struct conn *c, int ok);
+
+/* MHD: a new connection, or one closed. Owns struct conn. */
+static void
+conn_notify(void *cls, struct MHD_Connection *mc, void **sctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct egca_http_server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct conn *c = *sctx;
+	const struct sockaddr *sa;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		if ((c = calloc(1, sizeof(*c))) == NULL)
+			return;
+		c->srv = s;
+		c->mc = mc;
+		strcpy(c->remote, "-");
+		ci = MHD_get_connection_info(
+		    mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (ci != NULL && (sa = ci->client_addr) != NULL) {
+			if (sa->sa_family == AF_INET)
+				inet_ntop(AF_INET,
+				    &((const struct sockaddr_in *)(const void *)
+				            sa)
+				         ->sin_addr,
+				    c->remote, sizeof(c->remote));
+			else if (sa->sa_family == AF_INET6)
+				inet_ntop(AF_INET6,
+				    &((const struct sockaddr_in6 *)(const void
+				              *)sa)
+				         ->sin6_addr,
+				    c->remote, sizeof(c->remote));
+		}
+		*sctx = c;
+		return;
+	}
+	if (c != NULL) {
+		req_end(s, c, 0);
+		req_reset(c);
+		free(c);
+		*sctx = NULL;
+	}
+}
+
+/* MHD: the raw request URI, before parsing; starts a request. */
+static void *
+uri_log(void *cls, const char *uri, struct MHD_Connection *mc)
+{
+	struct egca_http_server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct conn *c;
+	size_t n;
+
+	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci == NULL || (c = ci->socket_context) == NULL)
+		return NULL;
+	req_end(s, c, 0);
+	req_reset(c);
+	c->active = 1;
+	c->state = RS_NEW;
+	c->t0_us = now_us();
+	c->status = 0;
+	c->bytes = 0;
+	c->route = NULL;
+	c->route_idx = http_nroutes;
+	c->method[0] = '\0';
+	c->too_large = 0;
+	snprintf(c->rid, sizeof(c->rid), "%s-%llx", s->rid_prefix,
+	    (unsigned long long)atomic_fetch_add(&s->rid_seq, 1));
+	n = strnlen(uri, URI_MAX + 1);
+	if ((c->uri = malloc(n + 1)) != NULL) {
+		memcpy(c->uri, uri, n);
+		c->uri[n] = '\0';
+	}
+	egca_buf_init(&c->body, s->cfg.max_body);
+	atomic_fetch_add(&s->inflight, 1);
+	http_metrics_inflight(s->app.metrics, 1);
+	return c;
+}
+
+/*
+ * Ends the current request of c: metrics, access log, counters. A
+ * request MHD refused itself (431, 400 on a malformed header) never
+ * reaches the access handler: it ends here with status 0 in the log.
+ */
+static void
+req_end(struct egca_http_server *s, struct conn *c, int ok)
+{
+	uint64_t dur;
+
+	if (!c->active)
+		return;
+	dur = now_us() - c->t0_us;
+	if (!ok && c->status == 0)
+		c->status = 499; /* connection closed before an answer */
+	http_metrics_request(s->app.metrics, c->route_idx, c->status, dur);
+	access_log(s, c, dur);
+	req_reset(c);
+	atomic_fetch_sub(&s->inflight, 1);
+	http_metrics_inflight(s->app.metrics, -1);
+}
+
+/* MHD: the request is over (sent, or the connection failed). */
+static void
+completed(void *cls, struct MHD_Connection *mc, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct conn *c = *con_cls;
+
+	(void)mc;
+	if (c == NULL)
+		return;
+	req_end(cls, c, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	*con_cls = NULL;
+}
+
+static void
+free_cb(void *p)
+{
+	free(p);
+}
+
+static enum MHD_Result
+queue(struct conn *c, struct MHD_Connection *mc)
+{
+	struct http_resp *o = &c->resp;
+	struct MHD_Response *mr;
+	enum MHD_Result ret;
+	size_t i;
+
+	if (o->release != NULL)
+		mr = MHD_create_response_from_buffer_with_free_callback_cls(
+		    o->len, o->body, o->release, o->release_arg);
+	else if (o->body != NULL)
+		mr = MHD_create_response_from_buffer_with_free_callback(
+		    o->len, o->body, free_cb);
+	else
+		mr = MHD_create_response_from_buffer(
+		    0, (void *)(uintptr_t) "", MHD_RESPMEM_PERSISTENT);
+	if (mr == NULL)
+		return MHD_NO; /* req_reset frees the body */
+	/* MHD owns the body now. */
+	o->body = NULL;
+	o->release = NULL;
+	if (o->ctype != NULL && o->status != 304)
+		MHD_add_response_header(
+		    mr, MHD_HTTP_HEADER_CONTENT_TYPE, o->ctype);
+	for (i = 0; i < o->nhdr; i++)
+		MHD_add_response_header(mr, o->hdr[i].name, o->hdr[i].value);
+	MHD_add_response_header(mr, "X-Request-Id", c->rid);
+	MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
+	c->status = o->status;
+	c->bytes =
+	    o->status == 304 || strcmp(c->method, "HEAD") == 0 ? 0 : o->len;
+	ret = MHD_queue_response(mc, o->status, mr);
+	MHD_destroy_response(mr);
+	c->state = RS_QUEUED;
+	return ret;
+}
+
+static enum MHD_Result
+problem_now(struct conn *c, struct MHD_Connection *mc, unsigned status,
+    const char *code, const char *msg)
+{
+	http_resp_clear(&c->resp);
+	http_problem(&c->resp, &c->r, status, code, NULL, "%s", msg);
+	if (status == 405 || status == 413)
+		http_resp_header(&c->resp, "Connection", "close");
+	return queue(c, mc);
+}
+
+static void
+job(void *arg)
+{
+	struct conn *c = arg;
+
+	c->r.on_worker = 1;
+	c->resp.defer = 0;
+	c->route->fn(&c->r, &anonymous, &c->resp);
+	if (c->resp.defer || c->resp.status == 0) {
+		http_resp_clear(&c->resp);
+		http_problem(&c->resp, &c->r, 500, "EGCA-INTERNAL", NULL,
+		    "no answer from the worker");
+	}
+	c->state = RS_DONE;
+	MHD_resume_connection(c->mc);
+}
+
+static enum MHD_Result
+dispatch(struct egca_http_server *s, struct conn *c, struct MHD_Connection *mc)
+{
+	c->r.body = c->body.data;
+	c->r.body_len = c->body.len;
+	c->r.now = (int64_t)time(NULL);
+	if (!c->route->worker) {
+		c->route->fn(&c->r, &anonymous, &c->resp);
+		if (!c->resp.defer) {
+			if (c->resp.status == 0)
+				http_problem(&c->resp, &c->r, 500,
+				    "EGCA-INTERNAL", NULL, "no answer");
+			return queue(c, mc);
+		}
+	}
+	c->state = RS_WORKER;
+	MHD_suspend_connection(mc);
+	if (http_workers_submit(s->workers, job, c) != EGCA_OK) {
+		MHD_resume_connection(mc);
+		http_resp_clear(&c->resp);
+		http_problem(&c->resp, &c->r, 503, "EGCA-UNAVAILABLE", NULL,
+		    "all workers busy; retry later");
+		http_resp_header(&c->resp, "Retry-After", "1");
+		c->state = RS_DONE;
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result
+start_request(struct egca_http_server *s, struct conn *c,
+    struct MHD_Connection *mc, const char *method)
+{
+	const char *v, *rest, *allow;
+	char *q;
+	unsigned status;
+	unsigned long long cl;
+	char *end;
+
+	snprintf(c->method, sizeof(c->method), "%s", method);
+	c->r.app = &s->app;
+	c->r.method = c->method;
+	c->r.rid = c->rid;
+	if (c->uri == NULL)
+		return MHD_NO;
+	if (strlen(c->uri) > URI_MAX)
+		return problem_now(
+		    c, mc, 414, "EGCA-URI-TOO-LONG", "request target too long");
+	if ((q = strchr(c->uri, '?')) != NULL) {
+		*q = '\0';
+		c->r.query = q + 1;
+	}
+	/* Fragments never reach a server; '#' in a target is malformed. */
+	if (c->uri[0] != '/' || strchr(c->uri, '#') != NULL ||
+	    !http_utf8_valid(c->uri, strlen(c->uri)))
+		return problem_now(
+		    c, mc, 400, "EGCA-BAD-REQUEST", "malformed request target");
+	c->r.path = c->uri;
+	c->route = http_route_find(method, c->uri, &rest, &status, &allow);
+	if (c->route == NULL) {
+		http_resp_clear(&c->resp);
+		if (status == 405) {
+			http_problem(&c->resp, &c->r, 405,
+			    "EGCA-METHOD-NOT-ALLOWED", NULL,
+			    "%s is not allowed here", c->method);
+			http_resp_header(&c->resp, "Allow", "%s", allow);
+		} else {
+			http_problem(&c->resp, &c->r, 404, "EGCA-NOT-FOUND",
+			    NULL, "no such resource");
+		}
+		return queue(c, mc);
+	}
+	c->route_idx = (size_t)(c->route - http_routes);
+	c->r.rest = rest;
+	/* Refuse an oversized body before reading any of it. */
+	v = MHD_lookup_connection_value(
+	    mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (v != NULL) {
+		cl = strtoull(v, &end, 10);
+		if (*v < '0' || *v > '9' || *end != '\0')
+			return problem_now(c, mc, 400, "EGCA-BAD-REQUEST",
+			    "bad Content-Length");
+		if (cl > s->cfg.max_body)
+			return problem_now(c, mc, 413, "EGCA-BODY-TOO-LARGE",
+			    "request body too large");
+	}
+	if ((v = MHD_lookup_connection_value(
+	         mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH)) != NULL &&
+	    strlen(v) < sizeof(c->inm)) {
+		strcpy(c->inm, v);
+		c->r.if_none_match = c->inm;
+	}
+	if ((v = MHD_lookup_connection_value(
+	         mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)) != NULL &&
+	    strlen(v) < sizeof(c->ctype)) {
+		strcpy(c->ctype, v);
+		c->r.content_type = c->ctype;
+	}
+	c->state = RS_BODY;
+	return MHD_YES;
+}
+
+static enum MHD_Result
+access_handler(void *cls, struct MHD_Connection *mc, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct egca_http_server *s = cls;
+	struct conn *c = *con_cls;
+
+	(void)url;
+	(void)version;
+	if (c == NULL)
+		return MHD_NO;
+	switch (c->state) {
+	case RS_NEW:
+		return start_request(s, c, mc, method);
+	case RS_BODY:
+		if (*upload_data_size > 0) {
+			if (!c->too_large &&
+			    egca_buf_append(&c->body, upload_data,
+			        *upload_data_size) != EGCA_OK)
+				c->too_large = 1;
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+		if (c->too_large)
+			return problem_now(c, mc, 413, "EGCA-BODY-TOO-LARGE",
+			    "request body too large");
+		return dispatch(s, c, mc);
+	case RS_DONE:
+		return queue(c, mc);
+	case RS_WORKER:
+	case RS_QUEUED:
+	default:
+		/* MHD may call again after a response was queued. */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+}
+
+__attribute__((format(printf, 2, 0))) static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	egca_log_warn("event=mhd msg=\"%s\"", msg);
+}
+
+enum egca_err
+egca_http_start(const struct egca_http_config *cfg,
+    const struct egca_config *conf, struct egca_status *status,
+    struct egca_store_pool *pool, struct egca_http_server **out)
+{
+	struct egca_http_server *s;
+	struct sockaddr_storage ss;
+	struct MHD_OptionItem opt[24];
+	const union MHD_DaemonInfo *di;
+	unsigned flags;
+	uint8_t rnd[4];
+	size_t n = 0;
+	enum egca_err e;
+
+	*out = NULL;
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, cfg->listen_addr,
+	        &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)&ss)->sin_port = htons(cfg->port);
+	} else if (inet_pton(AF_INET6, cfg->listen_addr,
+	               &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(cfg->port);
+	} else {
+		return egca_err_set(EGCA_ERR_USAGE,
+		    "listen address '%s' is not an IP address",
+		    cfg->listen_addr);
+	}
+	if ((cfg->tls_cert_pem != NULL || cfg->tls_key_pem != NULL) &&
+	    (cfg->tls_cert_pem == NULL || cfg->tls_key_pem == NULL))
+		return egca_err_set(
+		    EGCA_ERR_USAGE, "TLS needs both a certificate and a key");
+	if (cfg->tls_cert_pem != NULL &&
+	    MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+		return egca_err_set(
+		    EGCA_ERR_USAGE, "this libmicrohttpd has no TLS support");
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return egca_err_set(EGCA_ERR_NOMEM, "out of memory");
+	s->cfg = *cfg;
+	s->log = cfg->access_log;
+	pthread_mutex_init(&s->log_mu, NULL);
+	s->app.cfg = conf;
+	s->app.status = status;
+	s->app.pool = pool;
+	if ((e = egca_crypto_rand(rnd, sizeof(rnd))) != EGCA_OK)
+		goto fail;
+	egca_hex_encode(rnd, sizeof(rnd), s->rid_prefix);
+	if ((s->app.metrics = http_metrics_new()) == NULL) {
+		e = egca_err_set(EGCA_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if ((e = http_workers_new(cfg->workers ? cfg->workers : 1,
+	         cfg->worker_queue ? cfg->worker_queue : 256, &s->workers)) !=
+	    EGCA_OK)
+		goto fail;
+
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (cfg->tls_cert_pem != NULL)
+		flags |= MHD_USE_TLS;
+#define OPT(o, v, p) opt[n++] = (struct MHD_OptionItem){(o), (intptr_t)(v), (p)}
+	OPT(MHD_OPTION_SOCK_ADDR, 0, &ss);
+	OPT(MHD_OPTION_THREAD_POOL_SIZE, cfg->threads ? cfg->threads : 1, NULL);
+	OPT(MHD_OPTION_CONNECTION_LIMIT, cfg->connection_limit, NULL);
+	OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit, NULL);
+	OPT(MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout, NULL);
+	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->connection_memory, NULL);
+	OPT(MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL);
+	OPT(MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_log, s);
+	OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, s);
+	OPT(MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)conn_notify, s);
+	OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, s);
+	if (cfg->tls_cert_pem != NULL) {
+		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0,
+		    (void *)(uintptr_t)cfg->tls_cert_pem);
+		OPT(MHD_OPTION_HTTPS_MEM_KEY, 0,
+		    (void *)(uintptr_t)cfg->tls_key_pem);
+		OPT(MHD_OPTION_HTTPS_PRIORITIES, 0,
+		    (void *)(uintptr_t) "SECURE256:+SECURE128:-VERS-ALL:"
+		                        "+VERS-TLS1.3:+VERS-TLS1.2");
+	}
+	OPT(MHD_OPTION_END, 0, NULL);
+#undef OPT
+	s->d = MHD_start_daemon(flags, cfg->port, NULL, NULL, access_handler, s,
+	    MHD_OPTION_ARRAY, opt, MHD_OPTION_END);
+	if (s->d == NULL) {
+		e = egca_err_set(EGCA_ERR_IO,
+		    "cannot listen on %s port %u (in use, or TLS "
+		    "certificate/key unusable)",
+		    cfg->listen_addr, (unsigned)cfg->port);
+		goto fail;
+	}
+	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di != NULL ? di->port : cfg->port;
+	*out = s;
+	return EGCA_OK;
+fail:
+	http_workers_free(s->workers);
+	http_metrics_free(s->app.metrics);
+	pthread_mutex_destroy(&s->log_mu);
+	free(s);
+	return e;
+}
+
+uint16_t
+egca_http_port(const struct egca_http_server *s)
+{
+	return s->port;
+}
+
+void
+egca_http_stop(struct egca_http_server *s, int drain_seconds)
+{
+	MHD_socket fd;
+	uint64_t deadline;
+
+	if (s == NULL)
+		return;
+	/* No new connections; requests already in flight go on. */
+	fd = MHD_quiesce_daemon(s->d);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	deadline = now_us() +
+	    (uint64_t)(drain_seconds > 0 ? drain_seconds : 0) * 1000000u;
+	while (atomic_load(&s->inflight) > 0 && now_us() < deadline)
+		usleep(20000);
+	if (atomic_load(&s->inflight) > 0)
+		egca_log_warn("event=http_stop in_flight=%d "
+		              "msg=\"stopping with requests unfinished\"",
+		    atomic_load(&s->inflight));
+	/* Jobs resume their connections: finish them before MHD stops. */
+	http_workers_free(s->workers);
+	MHD_stop_daemon(s->d);
+	http_metrics_free(s->app.metrics);
+	pthread_mutex_destroy(&s->log_mu);
+	free(s);
+}
