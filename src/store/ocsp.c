@@ -191,7 +191,7 @@ egca_store_ocsp_each_changed(struct egca_store *st, const char *ca,
 	p[2] = egca_store_int(lim(limit));
 	return egca_store_exec(st,
 	    "SELECT " OCSP_COLS ", der FROM ocsp_response"
-	    " WHERE ($1 IS NULL OR ca = $1) AND updated_at > $2"
+	    " WHERE (CAST($1 AS TEXT) IS NULL OR ca = $1) AND updated_at > $2"
 	    " ORDER BY updated_at, ca, serial LIMIT $3",
 	    p, 3, each_row, &a, NULL);
 }
@@ -208,7 +208,7 @@ egca_store_ocsp_each_due(struct egca_store *st, const char *ca, int64_t now,
 	p[2] = egca_store_int(lim(limit));
 	return egca_store_exec(st,
 	    "SELECT " OCSP_COLS " FROM ocsp_response"
-	    " WHERE ($1 IS NULL OR ca = $1) AND (stale = 1"
+	    " WHERE (CAST($1 AS TEXT) IS NULL OR ca = $1) AND (stale = 1"
 	    " OR 2 * $2 > this_update + next_update)"
 	    " ORDER BY stale DESC, next_update, ca, serial LIMIT $3",
 	    p, 3, each_row, &a, NULL);
