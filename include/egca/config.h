@@ -7,13 +7,31 @@
  *     "store": "sqlite:egca.db",       relative paths are under DIR
  *     "profiles_dir": "profiles",
  *     "base_url": "http://127.0.0.1:8080",
- *     "default_ca": "root"
+ *     "default_ca": "root",
+ *     "status": {                       optional; see docs/operations.md
+ *       "ocsp_validity_hours": 24, "ocsp_delegated": true,
+ *       "ocsp_nonce": true, "ocsp_max_certids": 20,
+ *       "crl_validity_hours": 24, "crl_delay_seconds": 60,
+ *       "crl_interval_hours": 6, "delta_crl": true
+ *     }
  *   }
  */
 #ifndef EGCA_CONFIG_H
 #define EGCA_CONFIG_H
 
 #include "egca/err.h"
+
+/* Status service settings from "status"; -1 where not set. */
+struct egca_config_status {
+	int ocsp_validity_hours;
+	int ocsp_delegated;
+	int ocsp_nonce;
+	int ocsp_max_certids;
+	int crl_validity_hours;
+	int crl_delay_seconds;
+	int crl_interval_hours;
+	int delta_crl;
+};
 
 struct egca_config {
 	char *dir;          /* the data directory, absolute */
@@ -23,6 +41,7 @@ struct egca_config {
 	char *keys_dir;     /* DIR/keys */
 	char *base_url;     /* where CRL, OCSP and CA certs are published */
 	char *default_ca;
+	struct egca_config_status status;
 };
 
 #define EGCA_CONFIG_FILE "egca.conf"

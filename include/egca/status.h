@@ -38,6 +38,10 @@ struct egca_status_config {
 
 /* Fills c with the defaults above. */
 void egca_status_config_default(struct egca_status_config *c);
+/* The defaults with egca.conf's "status" settings over them. */
+struct egca_config;
+void egca_status_config_load(
+    struct egca_status_config *c, const struct egca_config *cfg);
 
 struct egca_status;
 

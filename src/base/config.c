@@ -1,5 +1,6 @@
 /* DIR/egca.conf: JSON, strict (include/egca/config.h). */
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,64 @@ store_uri(const char *dir, const char *s)
 	return uri;
 }
 
+/*
+ * The optional "status" object: integers (booleans for the on/off
+ * settings); unknown keys are refused. Ranges are checked by status/.
+ */
+static enum egca_err
+status_section(json_t *o, struct egca_config *cfg)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+		int boolean;
+	} keys[] = {
+#define K(name, b) {#name, offsetof(struct egca_config_status, name), b}
+	    K(ocsp_validity_hours, 0),
+	    K(ocsp_delegated, 1),
+	    K(ocsp_nonce, 1),
+	    K(ocsp_max_certids, 0),
+	    K(crl_validity_hours, 0),
+	    K(crl_delay_seconds, 0),
+	    K(crl_interval_hours, 0),
+	    K(delta_crl, 1),
+#undef K
+	};
+	const char *k;
+	json_t *v;
+	size_t i;
+	int *field;
+
+	memset(&cfg->status, 0xff, sizeof(cfg->status)); /* all -1 */
+	if (o == NULL)
+		return EGCA_OK;
+	if (!json_is_object(o))
+		return egca_err_set(
+		    EGCA_ERR_INPUT, "%s: status must be an object", cfg->path);
+	json_object_foreach(o, k, v)
+	{
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (strcmp(keys[i].key, k) == 0)
+				break;
+		if (i == sizeof(keys) / sizeof(keys[0]))
+			return egca_err_set(EGCA_ERR_INPUT,
+			    "%s: status.%s is not a setting", cfg->path, k);
+		field = (int *)(void *)((char *)&cfg->status + keys[i].off);
+		if (keys[i].boolean && json_is_boolean(v))
+			*field = json_is_true(v);
+		else if (!keys[i].boolean && json_is_integer(v) &&
+		    json_integer_value(v) >= 0 &&
+		    json_integer_value(v) <= 1000000)
+			*field = (int)json_integer_value(v);
+		else
+			return egca_err_set(EGCA_ERR_INPUT,
+			    "%s: status.%s must be %s", cfg->path, k,
+			    keys[i].boolean ? "true or false"
+			                    : "an integer from 0 to 1000000");
+	}
+	return EGCA_OK;
+}
+
 enum egca_err
 egca_config_load(const char *dir, struct egca_config **out)
 {
@@ -62,6 +121,7 @@ egca_config_load(const char *dir, struct egca_config **out)
 	json_error_t jerr;
 	const char *store = "sqlite:egca.db", *profiles = "profiles";
 	const char *base = "http://127.0.0.1:8080", *def_ca = "";
+	json_t *status = NULL;
 	int version = 0;
 	enum egca_err e;
 
@@ -94,13 +154,15 @@ egca_config_load(const char *dir, struct egca_config **out)
 		goto out;
 	}
 	if (json_unpack_ex(root, &jerr, JSON_STRICT,
-	        "{s:i, s?:s, s?:s, s?:s, s?:s}", "version", &version, "store",
-	        &store, "profiles_dir", &profiles, "base_url", &base,
-	        "default_ca", &def_ca) != 0) {
+	        "{s:i, s?:s, s?:s, s?:s, s?:s, s?:o}", "version", &version,
+	        "store", &store, "profiles_dir", &profiles, "base_url", &base,
+	        "default_ca", &def_ca, "status", &status) != 0) {
 		e = egca_err_set(
 		    EGCA_ERR_INPUT, "%s: %s", cfg->path, jerr.text);
 		goto out;
 	}
+	if ((e = status_section(status, cfg)) != EGCA_OK)
+		goto out;
 	if (version != 1) {
 		e = egca_err_set(EGCA_ERR_INPUT,
 		    "%s: version %d is not supported (expected 1)", cfg->path,

@@ -127,3 +127,47 @@ sm2_csr() {
 		openssl req -new -key "$1" -sm3 -sigopt distid:1234567812345678 \
 			-subj "$3" -out "$2"
 }
+
+# serve_start DIR [egca serve options...]: starts egca serve on a free
+# port of 127.0.0.1, waits for /healthz, sets U (base URL) and
+# SERVE_PID; the server is stopped with SIGTERM at exit.
+SERVE_PID=""
+serve_start() {
+	local dir=$1 port="" _
+	shift
+	: >"$T/serve.err"
+	"$EGCA" serve --dir "$dir" --listen 127.0.0.1:0 \
+		--passphrase-file "$PASSFILE" --access-log "$T/access.log" \
+		"$@" 2>"$T/serve.err" &
+	SERVE_PID=$!
+	trap 'serve_stop; cleanup' EXIT
+	for _ in $(seq 1 200); do
+		port=$(sed -n 's#.*listening on http://127.0.0.1:\([0-9]*\).*#\1#p' "$T/serve.err")
+		[ -n "$port" ] && break
+		kill -0 "$SERVE_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ -z "$port" ]; then
+		fail "egca serve did not start"
+		sed 's/^/    /' "$T/serve.err"
+		return 1
+	fi
+	U=http://127.0.0.1:$port
+	for _ in $(seq 1 200); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "$U/healthz")" = 200 ] && return 0
+		sleep 0.1
+	done
+	fail "egca serve never became ready"
+	curl -s "$U/healthz"
+	return 1
+}
+
+# serve_stop: SIGTERM, then the exit status of egca serve.
+serve_stop() {
+	local rc=0
+	[ -n "$SERVE_PID" ] || return 0
+	kill -TERM "$SERVE_PID" 2>/dev/null
+	wait "$SERVE_PID" 2>/dev/null || rc=$?
+	SERVE_PID=""
+	return $rc
+}
