@@ -4,9 +4,9 @@
 set -euo pipefail
 
 build_pkgs="build-essential cmake pkg-config libssl-dev openssl libsqlite3-dev
- sqlite3 libpq-dev libjansson-dev"
+ sqlite3 libpq-dev libjansson-dev libmicrohttpd-dev zlib1g-dev"
 test_pkgs="libcmocka-dev postgresql libbcprov-java default-jdk-headless
- faketime clang libclang-rt-14-dev clang-format"
+ faketime clang libclang-rt-14-dev clang-format curl unzip python3"
 
 want="$build_pkgs"
 if [ "${1:-}" = "--test" ]; then
