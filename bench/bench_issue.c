@@ -164,8 +164,8 @@ make_ca(const struct bench_case *c, struct fixture *f)
 	if (EVP_PKEY_up_ref(f->ca_key) != 1)
 		die("EVP_PKEY_up_ref", EGCA_ERR_CRYPTO);
 	ok("signer",
-	    egca_signer_open_key(
-	        f->ca_key, EGCA_SIGN_CERT | EGCA_SIGN_CRL, &sg));
+	    egca_signer_open_key(f->ca_key,
+	        EGCA_SIGN_CERT | EGCA_SIGN_CRL | EGCA_SIGN_OCSP, &sg));
 	f->sig_alg = egca_signer_sig_alg(sg);
 	ok("root profile",
 	    egca_pki_profile_load(EGCA_SOURCE_DIR "/profiles", "root", &root));
