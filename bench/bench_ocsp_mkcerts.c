@@ -93,7 +93,8 @@ static void
 close_out(FILE *f, const char *name)
 {
 	if (ferror(f) || fclose(f) != 0) {
-		fprintf(stderr, "bench_ocsp_mkcerts: writing %s failed\n", name);
+		fprintf(
+		    stderr, "bench_ocsp_mkcerts: writing %s failed\n", name);
 		exit(1);
 	}
 }
@@ -277,7 +278,8 @@ main(int argc, char **argv)
 	if (dir == NULL || passfile == NULL || csrfile == NULL || out == NULL ||
 	    count < 1 || count > 1000000 || pct < 0 || pct > 100) {
 		fprintf(stderr,
-		    "usage: bench_ocsp_mkcerts --dir DIR --passphrase-file FILE "
+		    "usage: bench_ocsp_mkcerts --dir DIR --passphrase-file "
+		    "FILE "
 		    "--csr FILE --out OUT [--count N] [--revoke-pct P] "
 		    "[--ca NAME]\n");
 		return 2;
@@ -339,8 +341,9 @@ main(int argc, char **argv)
 		memcpy(certs[i].serial, res.serial, sizeof(certs[i].serial));
 		free(res.der);
 		if (pct > 0 && (i % 100) < pct) {
-			ok("revoke", egca_ca_cert_set_status(&ctx, ca_name,
-			                 res.serial, EGCA_ACTION_REVOKE, 1, 0));
+			ok("revoke",
+			    egca_ca_cert_set_status(&ctx, ca_name, res.serial,
+			        EGCA_ACTION_REVOKE, 1, 0));
 			certs[i].revoked = 1;
 			n_revoked++;
 		}
@@ -415,11 +418,13 @@ main(int argc, char **argv)
 				FILE *r = open_out(out, "resp-good.der", 0644);
 				fwrite(der, 1, (size_t)der_len, r);
 				close_out(r, "resp-good.der");
-				write_pem_cert(out, "leaf-good.pem", certs[i].x);
+				write_pem_cert(
+				    out, "leaf-good.pem", certs[i].x);
 				wrote_good = 1;
 			}
 			if (certs[i].revoked && !wrote_rev) {
-				FILE *r = open_out(out, "resp-revoked.der", 0644);
+				FILE *r =
+				    open_out(out, "resp-revoked.der", 0644);
 				fwrite(der, 1, (size_t)der_len, r);
 				close_out(r, "resp-revoked.der");
 				write_pem_cert(

@@ -174,8 +174,8 @@ main(int argc, char **argv)
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL,
-	    0, NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0,
+	    NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_CONNECTION_LIMIT, 1024U, MHD_OPTION_CONNECTION_TIMEOUT,
 	    15U, MHD_OPTION_END);
