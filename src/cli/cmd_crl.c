@@ -123,12 +123,11 @@ cmd_crl(int argc, char **argv)
 	struct cli_env env;
 	const char *verb, *dir = NULL, *ca = NULL, *passfile = NULL;
 	const char *out = NULL;
-	int c, rc, delta = 0, der = 0, gen;
+	int c, rc, delta = 0, der = 0, gen, no_delta = 0, hours = 0;
 	enum egca_err e = EGCA_OK;
 
 	if ((rc = cli_verb(&argc, &argv, help, &verb)) >= 0)
 		return rc;
-	egca_status_config_default(&cfg);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -144,7 +143,7 @@ cmd_crl(int argc, char **argv)
 			delta = 1;
 			break;
 		case 'N':
-			cfg.delta_crl = 0;
+			no_delta = 1;
 			break;
 		case 'r':
 			der = 1;
@@ -153,8 +152,8 @@ cmd_crl(int argc, char **argv)
 			out = optarg;
 			break;
 		case 'V':
-			e = cli_parse_int("--validity-hours", optarg, 1, 168,
-			    &cfg.crl_validity_hours);
+			e = cli_parse_int(
+			    "--validity-hours", optarg, 1, 168, &hours);
 			break;
 		default:
 			return cli_usage_error("crl", "unknown option");
@@ -172,6 +171,12 @@ cmd_crl(int argc, char **argv)
 		return cli_fail(e);
 	if ((e = cli_open(cli_dir(dir), 0, &env)) != EGCA_OK)
 		return cli_fail(e);
+	/* egca.conf's settings, then the command line over them. */
+	egca_status_config_load(&cfg, env.cfg);
+	if (no_delta)
+		cfg.delta_crl = 0;
+	if (hours > 0)
+		cfg.crl_validity_hours = hours;
 	rc = gen ? generate(&env, ca, passfile, &cfg)
 	         : show(&env, ca, delta, der, out);
 	cli_close(&env);

@@ -57,7 +57,6 @@ respond(int argc, char **argv)
 	int c, json = 0, opened = 0, answered = 0;
 	enum egca_err e;
 
-	egca_status_config_default(&cfg);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -97,6 +96,7 @@ respond(int argc, char **argv)
 	if ((e = egca_crypto_passphrase_read(pf, 0, &pass, &pass_len)) !=
 	    EGCA_OK)
 		goto out;
+	egca_status_config_load(&cfg, env.cfg);
 	if ((e = egca_status_open(&env.ctx, &cfg, pass, pass_len, &s)) !=
 	    EGCA_OK)
 		goto out;

@@ -218,7 +218,7 @@ cmd_serve(int argc, char **argv)
 	if ((e = egca_crypto_passphrase_read(passfile, 0, &pass, &pass_len)) !=
 	    EGCA_OK)
 		goto out;
-	egca_status_config_default(&sc);
+	egca_status_config_load(&sc, env.cfg);
 	e = egca_status_open(&env.ctx, &sc, pass, pass_len, &status);
 	egca_crypto_passphrase_free(pass, pass_len);
 	if (e != EGCA_OK)

@@ -14,6 +14,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ static int
 connect_to(void)
 {
 	struct sockaddr_in sa;
+	int one = 1;
 
 	if (fd >= 0)
 		close(fd);
@@ -42,6 +44,8 @@ connect_to(void)
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)port);
 	inet_pton(AF_INET, host, &sa.sin_addr);
+	/* One request per segment, no Nagle delay on the keep-alive link. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 }
 
@@ -63,7 +67,9 @@ write_all(const unsigned char *p, size_t n)
 static unsigned char *
 post(const unsigned char *req, size_t len, size_t *out_len)
 {
-	char head[256], buf[65536];
+	char buf[65536];
+	unsigned char msg[8192];
+	int hl;
 	size_t have = 0, need, clen;
 	char *end, *cl;
 	unsigned char *body;
@@ -71,13 +77,15 @@ post(const unsigned char *req, size_t len, size_t *out_len)
 	int tries;
 
 	for (tries = 0; tries < 2; tries++) {
-		snprintf(head, sizeof(head),
+		hl = snprintf((char *)msg, sizeof(msg),
 		    "POST /ocsp HTTP/1.1\r\nHost: %s\r\nContent-Type: "
 		    "application/ocsp-request\r\nContent-Length: %zu\r\n\r\n",
 		    host, len);
+		if (hl < 0 || (size_t)hl + len > sizeof(msg))
+			return NULL;
+		memcpy(msg + hl, req, len);
 		if ((fd < 0 && connect_to() != 0) ||
-		    write_all((const unsigned char *)head, strlen(head)) != 0 ||
-		    write_all(req, len) != 0) {
+		    write_all(msg, (size_t)hl + len) != 0) {
 			connect_to();
 			continue;
 		}
