@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: installs what is missing, builds,
 # creates a demo SM2 CA in ./demo (SQLite, software keys) and issues a
-# sample government-department signing certificate from an SM2 CSR.
+# sample government-department signing certificate from an SM2 CSR,
+# then starts the service (OCSP, CRLs, repository, REST API) on
+# http://127.0.0.1:8080 until Ctrl-C. EGCA_DEMO_NO_SERVE=1 skips that.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -41,3 +43,14 @@ echo
 "$egca" audit verify --dir "$demo"
 echo
 echo "Demo data directory: $demo   (try: $egca --help)"
+[ -n "${EGCA_DEMO_NO_SERVE:-}" ] && exit 0
+listen=${EGCA_DEMO_LISTEN:-127.0.0.1:8080}
+cat <<EOT
+
+Starting egca serve on http://$listen (Ctrl-C stops it). Try:
+  openssl ocsp -issuer $demo/ca.pem -cert $demo/applicant.pem -url http://$listen/ocsp -resp_text -noverify
+  curl -s http://$listen/api/v1/certificates | python3 -m json.tool
+  curl -s -o root.crl http://$listen/crl/root.crl && openssl crl -inform DER -in root.crl -noout -text
+  curl -s http://$listen/healthz; curl -s http://$listen/metrics | head
+EOT
+exec "$egca" serve --dir "$demo" --listen "$listen" --passphrase-file "$demo/passphrase"
