@@ -221,6 +221,7 @@ struct egca_cert_template {
 	int64_t not_after;
 	const struct egca_identity *identity; /* may be NULL */
 	const char *crl_url;           /* CRLDP http URI (profile->crl_dp) */
+	const char *freshest_crl_url;  /* freshestCRL (delta CRLs), or NULL */
 	const char *ocsp_url;          /* AIA id-ad-ocsp */
 	const char *ca_issuers_url;    /* AIA id-ad-caIssuers */
 	const char *ca_repository_url; /* SIA id-ad-caRepository */

@@ -16,6 +16,7 @@ struct egca_issuer {
 	size_t ski_len;
 	int64_t not_after; /* issued certificates may not outlive the CA */
 	char *crl_url;
+	char *delta_crl_url; /* freshestCRL; NULL when delta CRLs are off */
 	char *ocsp_url;
 	char *ca_issuers_url;
 	char *profiles_dir; /* NULL when not opened from a data dir */

@@ -48,6 +48,7 @@ egca_ca_issuer_free(struct egca_issuer *is)
 	free(is->name);
 	free(is->subject);
 	free(is->crl_url);
+	free(is->delta_crl_url);
 	free(is->ocsp_url);
 	free(is->ca_issuers_url);
 	free(is->profiles_dir);
@@ -164,6 +165,15 @@ egca_ca_issuer_open(const struct egca_ctx *ctx, const char *name,
 	if ((e = egca_ca_issuer_new(rec.name, rec.cert_der, rec.cert_der_len,
 	         ctx->cfg->base_url, sg, out)) != EGCA_OK)
 		goto out;
+	/* Certificates point to the delta CRLs when they are published. */
+	if (ctx->cfg->status.delta_crl != 0 &&
+	    ((*out)->delta_crl_url = egca_ca_url(ctx->cfg->base_url, "/crl/",
+	         rec.name, "-delta.crl")) == NULL) {
+		egca_ca_issuer_free(*out);
+		*out = NULL;
+		e = egca_err_set(EGCA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	if (((*out)->profiles_dir = strdup(ctx->cfg->profiles_dir)) == NULL) {
 		egca_ca_issuer_free(*out);
 		*out = NULL;
@@ -187,8 +197,10 @@ egca_ca_prepare_tbs(const struct egca_issuer *is, struct egca_cert_template *t,
 	t->issuer_len = is->subject_len;
 	t->issuer_ski = is->ski;
 	t->issuer_ski_len = is->ski_len;
-	if (t->profile->crl_dp && t->crl_url == NULL)
+	if (t->profile->crl_dp && t->crl_url == NULL) {
 		t->crl_url = is->crl_url;
+		t->freshest_crl_url = is->delta_crl_url;
+	}
 	if (t->profile->aia && t->ocsp_url == NULL) {
 		t->ocsp_url = is->ocsp_url;
 		t->ca_issuers_url = is->ca_issuers_url;
@@ -491,8 +503,7 @@ egca_ca_issue(const struct egca_ctx *ctx, struct egca_issuer *is,
 	rec.tbs_sm3 = sm3_hex;
 	rec.der = cert.data;
 	rec.der_len = cert.len;
-	if ((e = egca_pki_name_get(subject, subject_len, "O", &org)) !=
-	    EGCA_OK)
+	if ((e = egca_pki_name_get(subject, subject_len, "O", &org)) != EGCA_OK)
 		goto out;
 	idx = (struct egca_cert_index_rec){is->name, res->serial, org,
 	    identity_code(&req->identity), req->region,

@@ -139,6 +139,24 @@ put_uri(struct egca_der_w *w, const char *what, const char *uri)
 	egca_der_put_string(w, DER_CTX(6), uri, strlen(uri));
 }
 
+/* CRLDistributionPoints / freshestCRL with one fullName URI. */
+static void
+put_dist_point(struct egca_der_w *w, const struct egca_der_oid *oid,
+    const char *what, const char *url)
+{
+	ext_begin(w, oid, 0);
+	egca_der_begin(w, DER_SEQUENCE);
+	egca_der_begin(w, DER_SEQUENCE);    /* DistributionPoint */
+	egca_der_begin(w, DER_CTX_CONS(0)); /* distributionPoint */
+	egca_der_begin(w, DER_CTX_CONS(0)); /* fullName */
+	put_uri(w, what, url);
+	egca_der_end(w);
+	egca_der_end(w);
+	egca_der_end(w);
+	egca_der_end(w);
+	ext_end(w);
+}
+
 static void
 put_key_usage(struct egca_der_w *w, unsigned ku, int critical)
 {
@@ -341,19 +359,13 @@ put_extensions(struct egca_der_w *w, const struct egca_cert_template *t,
 		ext_end(w);
 	}
 
-	if (p->crl_dp) {
-		ext_begin(w, &egca_oid_ext_crldp, 0);
-		egca_der_begin(w, DER_SEQUENCE);
-		egca_der_begin(w, DER_SEQUENCE);    /* DistributionPoint */
-		egca_der_begin(w, DER_CTX_CONS(0)); /* distributionPoint */
-		egca_der_begin(w, DER_CTX_CONS(0)); /* fullName */
-		put_uri(w, "cRLDistributionPoints", t->crl_url);
-		egca_der_end(w);
-		egca_der_end(w);
-		egca_der_end(w);
-		egca_der_end(w);
-		ext_end(w);
-	}
+	if (p->crl_dp)
+		put_dist_point(w, &egca_oid_ext_crldp, "cRLDistributionPoints",
+		    t->crl_url);
+	/* freshestCRL: where the delta CRLs are (RFC 5280 4.2.1.15). */
+	if (p->crl_dp && t->freshest_crl_url != NULL)
+		put_dist_point(w, &egca_oid_ext_freshest_crl, "freshestCRL",
+		    t->freshest_crl_url);
 
 	if (p->aia) {
 		ext_begin(w, &egca_oid_ext_aia, 0);

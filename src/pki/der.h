@@ -78,6 +78,7 @@ extern const struct egca_der_oid egca_oid_ext_ku;
 extern const struct egca_der_oid egca_oid_ext_san;
 extern const struct egca_der_oid egca_oid_ext_bc;
 extern const struct egca_der_oid egca_oid_ext_crldp;
+extern const struct egca_der_oid egca_oid_ext_freshest_crl;
 extern const struct egca_der_oid egca_oid_ext_policies;
 extern const struct egca_der_oid egca_oid_ext_aki;
 extern const struct egca_der_oid egca_oid_ext_eku;

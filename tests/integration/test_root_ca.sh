@@ -44,6 +44,7 @@ for alg in sm2 ecdsa-p256 rsa-3072; do
 	expect_out "OCSP - URI:http://127.0.0.1:8080/ocsp" "$alg: AIA OCSP"
 	expect_out "CA Issuers - URI:http://127.0.0.1:8080/ca/root.crt" "$alg: AIA caIssuers"
 	expect_out "URI:http://127.0.0.1:8080/crl/root.crl" "$alg: CRL distribution point"
+	expect_out "URI:http://127.0.0.1:8080/crl/root-delta.crl" "$alg: freshestCRL (delta CRLs on by default)"
 done
 
 # SM2 government-department signing and encryption certificates.
