@@ -230,7 +230,7 @@ struct egca_ocsp_rec {
 	uint8_t *der;      /* the OCSPResponse; NULL when never signed */
 	size_t der_len;
 	int64_t this_update, next_update, produced_at;
-	int stale; /* 1: must not be served */
+	int stale;    /* 1: must not be served */
 	char *signer; /* "ca" or "ocsp:<serial>" */
 	int64_t updated_at;
 };
@@ -246,8 +246,8 @@ EGCA_MUST_CHECK enum egca_err egca_store_ocsp_put(
  * Marks the response of one certificate stale (a row without der is
  * made when none was signed yet). Meant for the caller's transaction.
  */
-EGCA_MUST_CHECK enum egca_err egca_store_ocsp_mark_stale(struct egca_store *st,
-    const char *ca, const char *serial_hex, int64_t now);
+EGCA_MUST_CHECK enum egca_err egca_store_ocsp_mark_stale(
+    struct egca_store *st, const char *ca, const char *serial_hex, int64_t now);
 /* EGCA_ERR_NOTFOUND when absent. */
 EGCA_MUST_CHECK enum egca_err egca_store_ocsp_get(struct egca_store *st,
     const char *ca, const char *serial_hex, struct egca_ocsp_rec *out);
@@ -346,18 +346,17 @@ typedef enum egca_err (*egca_store_crl_fn)(
  * read snapshot. Rows are read in pages, so memory stays bounded
  * whatever the count; fn must not use st.
  */
-EGCA_MUST_CHECK enum egca_err egca_store_crl_each_revoked(
-    struct egca_store *st, const char *ca, int64_t valid_at,
-    egca_store_crl_fn fn, void *arg);
+EGCA_MUST_CHECK enum egca_err egca_store_crl_each_revoked(struct egca_store *st,
+    const char *ca, int64_t valid_at, egca_store_crl_fn fn, void *arg);
 /*
  * For delta CRLs: calls fn for every certificate of ca whose status
  * changed at or after since: revoked or held ones not expired at
  * valid_at, and good ones (released from hold: removeFromCRL), in
  * serial order, in one read snapshot, paged as above.
  */
-EGCA_MUST_CHECK enum egca_err egca_store_crl_each_changed(
-    struct egca_store *st, const char *ca, int64_t since, int64_t valid_at,
-    egca_store_crl_fn fn, void *arg);
+EGCA_MUST_CHECK enum egca_err egca_store_crl_each_changed(struct egca_store *st,
+    const char *ca, int64_t since, int64_t valid_at, egca_store_crl_fn fn,
+    void *arg);
 
 /* ---- Search and statistics (REST API; schema 004_search.sql) ---- */
 
@@ -377,7 +376,7 @@ EGCA_MUST_CHECK enum egca_err egca_store_cert_index_insert(
     struct egca_store *st, const struct egca_cert_index_rec *r);
 
 enum egca_cert_sort {
-	EGCA_CERT_SORT_ISSUED_ASC,  /* default */
+	EGCA_CERT_SORT_ISSUED_ASC, /* default */
 	EGCA_CERT_SORT_ISSUED_DESC,
 	EGCA_CERT_SORT_NOT_AFTER,
 	EGCA_CERT_SORT_SERIAL,
@@ -403,8 +402,8 @@ struct egca_cert_query {
 	int64_t issued_from, issued_to;
 	enum egca_cert_sort sort;
 	size_t offset;
-	size_t limit;  /* 0: 100; capped at 10000 */
-	int with_der;  /* load der as well */
+	size_t limit; /* 0: 100; capped at 10000 */
+	int with_der; /* load der as well */
 };
 
 struct egca_cert_hit {
@@ -433,7 +432,7 @@ EGCA_MUST_CHECK enum egca_err egca_store_cert_find_serial(
     struct egca_store *st, const char *serial_hex, struct egca_cert_rec *out);
 
 enum egca_stat_group {
-	EGCA_STAT_MONTH,           /* issued_month "YYYY-MM" */
+	EGCA_STAT_MONTH, /* issued_month "YYYY-MM" */
 	EGCA_STAT_PROFILE,
 	EGCA_STAT_SUBSCRIBER_TYPE,
 	EGCA_STAT_REGION,

@@ -82,8 +82,8 @@ egca_pki_ocsp_hash(enum egca_ocsp_hash h, const uint8_t *data, size_t len,
 
 /* The subjectPublicKey BIT STRING value of a DER SPKI. */
 static enum egca_err
-spki_key(const uint8_t *spki, size_t spki_len, const uint8_t **key,
-    size_t *key_len)
+spki_key(
+    const uint8_t *spki, size_t spki_len, const uint8_t **key, size_t *key_len)
 {
 	struct egca_der_r r, s;
 	struct egca_der_tlv alg, bits;
