@@ -107,7 +107,8 @@ init_ca() {
 }
 
 # The independent verifier (BouncyCastle), compiled once per build.
-BC_CLASSES=${EGCA_BUILD_DIR:-$T}/bcverify
+# Keyed by the source's digest, so an edited BcVerify.java is rebuilt.
+BC_CLASSES=${EGCA_BUILD_DIR:-$T}/bcverify-$(sha1sum "$SRC/tests/tools/BcVerify.java" | cut -c1-12)
 bcverify() {
 	if [ ! -f "$BC_CLASSES/BcVerify.class" ]; then
 		# Compiled aside and renamed: tests may run in parallel.
@@ -136,7 +137,10 @@ serve_start() {
 	local dir=$1 port="" _
 	shift
 	: >"$T/serve.err"
-	"$EGCA" serve --dir "$dir" --listen 127.0.0.1:0 \
+	# SERVE_ENV: extra environment (e.g. libfaketime); env execs, so
+	# $! is egca's own pid.
+	# shellcheck disable=SC2086
+	env ${SERVE_ENV:-} "$EGCA" serve --dir "$dir" --listen 127.0.0.1:0 \
 		--passphrase-file "$PASSFILE" --access-log "$T/access.log" \
 		"$@" 2>"$T/serve.err" &
 	SERVE_PID=$!

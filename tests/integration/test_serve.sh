@@ -34,28 +34,8 @@ gov1_serial=$(ser gov1)
 check "revoke rev1" "$EGCA" cert revoke --dir "$d" "$rev_serial" --reason keyCompromise
 
 # Start the server on a free port.
-"$EGCA" serve --dir "$d" --listen 127.0.0.1:0 --passphrase-file "$PASSFILE" \
-	--access-log "$T/access.log" 2>"$T/serve.err" &
-SERVE_PID=$!
-port=""
-for _ in $(seq 1 100); do
-	port=$(sed -n 's#.*listening on http://127.0.0.1:\([0-9]*\).*#\1#p' "$T/serve.err")
-	[ -n "$port" ] && break
-	kill -0 $SERVE_PID 2>/dev/null || break
-	sleep 0.1
-done
-if [ -z "$port" ]; then
-	fail "egca serve did not start"
-	sed 's/^/    /' "$T/serve.err"
-	finish
-fi
-U=http://127.0.0.1:$port
-stop_server() { kill -TERM $SERVE_PID 2>/dev/null; wait $SERVE_PID 2>/dev/null; }
-trap 'stop_server; cleanup' EXIT
-for _ in $(seq 1 100); do
-	[ "$(curl -s -o /dev/null -w '%{http_code}' $U/healthz)" = 200 ] && break
-	sleep 0.1
-done
+serve_start "$d" || finish
+port=${U##*:}
 code() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
 json() { python3 -c "import json,sys; d=json.load(open('$T/body')); print($1)"; }
 want() { # DESC GOT WANTED
@@ -251,9 +231,5 @@ grep -q 'egca_status_sign_errors_total' "$T/body" && pass "metrics: signing erro
 grep -q 'rid=.* remote=127.0.0.1 method=GET path="/api/v1/certificates" route=api_certs status=200 bytes=[0-9]* duration_us=[0-9]*' "$T/access.log" && pass "access log line" || fail "access log"
 
 # SIGTERM: clean exit.
-kill -TERM $SERVE_PID
-rc=0
-wait $SERVE_PID || rc=$?
-want "egca serve exits 0 on SIGTERM" "$rc" 0
-trap cleanup EXIT
+check "egca serve exits 0 on SIGTERM" serve_stop
 finish
