@@ -86,6 +86,9 @@ const struct http_route *http_route_find(const char *method, const char *path,
 void http_resp_clear(struct http_resp *out);
 void http_resp_header(struct http_resp *out, const char *name, const char *fmt,
     ...) EGCA_PRINTF(3, 4);
+/* value copied as it is (truncated to fit), no formatting. */
+void http_resp_header_str(
+    struct http_resp *out, const char *name, const char *value);
 /* Takes body (free()) on success and failure. */
 void http_resp_take(struct http_resp *out, unsigned status, const char *ctype,
     uint8_t *body, size_t len);

@@ -61,7 +61,8 @@ answer(struct http_req *r, struct http_resp *out, const uint8_t *der,
 			return;
 		}
 	} else {
-		http_resp_header(out, "Cache-Control", "no-cache, no-store");
+		http_resp_header_str(
+		    out, "Cache-Control", "no-cache, no-store");
 	}
 	http_resp_take(out, 200, "application/ocsp-response", NULL, 0);
 	out->body = (uint8_t *)(uintptr_t)ans.body.der;
@@ -102,49 +103,65 @@ http_ocsp_post(struct http_req *r, const struct egca_http_caller *caller,
 	answer(r, out, r->body, r->body_len, 0);
 }
 
+/* A GET request kept for the worker's run (the path is decoded once). */
 struct get_state {
-	uint8_t der[OCSP_MAX_REQ];
 	size_t len;
+	uint8_t der[];
 };
+
+/* Percent-decoded GET paths up to this long are decoded on the stack. */
+#define GET_STACK_MAX 2048
 
 void
 http_ocsp_get(struct http_req *r, const struct egca_http_caller *caller,
     struct http_resp *out)
 {
 	struct get_state *g = r->state;
-	char *b64 = NULL;
-	size_t rl = strlen(r->rest), bl;
+	char sb64[GET_STACK_MAX], *b64 = sb64;
+	uint8_t der[OCSP_MAX_REQ];
+	size_t rl, bl, len;
 	enum egca_err e;
 
 	(void)caller;
-	if (g == NULL) {
-		/* Base64 is 4/3 of the DER; percent-encoding only grows. */
-		if (rl > OCSP_MAX_REQ / 3 * 4 * 3 + 16) {
-			http_problem(out, r, 414, "EGCA-URI-TOO-LONG", NULL,
-			    "OCSP GET request too long; use POST");
-			return;
-		}
-		if ((g = malloc(sizeof(*g))) == NULL ||
-		    (b64 = malloc(rl + 1)) == NULL) {
-			free(g);
-			http_problem_err(out, r,
-			    egca_err_set(EGCA_ERR_NOMEM, "out of memory"));
-			return;
-		}
-		/* RFC 6960 A.1: '+' and '/' may arrive raw or %-encoded. */
-		if ((e = http_pct_decode(r->rest, rl, 0, b64, rl, &bl)) !=
-		        EGCA_OK ||
-		    (e = http_b64_decode(b64, bl, g->der, sizeof(g->der),
-		         &g->len)) != EGCA_OK) {
-			http_problem(out, r, 400, "EGCA-BAD-REQUEST", NULL,
-			    "OCSP GET: %s", egca_err_detail());
-			free(b64);
-			free(g);
-			return;
-		}
-		free(b64);
-		r->state = g;
-		r->state_free = free;
+	if (g != NULL) {
+		answer(r, out, g->der, g->len, 1);
+		return;
 	}
-	answer(r, out, g->der, g->len, 1);
+	rl = strlen(r->rest);
+	/* Base64 is 4/3 of the DER; percent-encoding only grows. */
+	if (rl > OCSP_MAX_REQ / 3 * 4 * 3 + 16) {
+		http_problem(out, r, 414, "EGCA-URI-TOO-LONG", NULL,
+		    "OCSP GET request too long; use POST");
+		return;
+	}
+	if (rl > sizeof(sb64) && (b64 = malloc(rl)) == NULL) {
+		http_problem_err(
+		    out, r, egca_err_set(EGCA_ERR_NOMEM, "out of memory"));
+		return;
+	}
+	/* RFC 6960 A.1: '+' and '/' may arrive raw or %-encoded. */
+	if ((e = http_pct_decode(r->rest, rl, 0, b64, rl, &bl)) != EGCA_OK ||
+	    (e = http_b64_decode(b64, bl, der, sizeof(der), &len)) != EGCA_OK) {
+		http_problem(out, r, 400, "EGCA-BAD-REQUEST", NULL,
+		    "OCSP GET: %s", egca_err_detail());
+		if (b64 != sb64)
+			free(b64);
+		return;
+	}
+	if (b64 != sb64)
+		free(b64);
+	answer(r, out, der, len, 1);
+	if (!out->defer)
+		return;
+	/* Signed on a worker: keep the request for its run. */
+	if ((g = malloc(sizeof(*g) + len)) == NULL) {
+		out->defer = 0;
+		http_problem_err(
+		    out, r, egca_err_set(EGCA_ERR_NOMEM, "out of memory"));
+		return;
+	}
+	g->len = len;
+	memcpy(g->der, der, len);
+	r->state = g;
+	r->state_free = free;
 }

@@ -12,14 +12,32 @@
 #include "egca/log.h"
 #include "http/http_int.h"
 
-void
-http_resp_clear(struct http_resp *out)
+/* Drops the body; the header values are left as they are (unused). */
+static void
+resp_drop_body(struct http_resp *out)
 {
 	if (out->release != NULL)
 		out->release(out->release_arg);
 	else
 		free(out->body);
-	memset(out, 0, sizeof(*out));
+	out->body = NULL;
+	out->len = 0;
+	out->release = NULL;
+	out->release_arg = NULL;
+}
+
+/*
+ * Not a memset of the whole record: the header array is about 1.3 KiB,
+ * and only nhdr says which entries mean anything.
+ */
+void
+http_resp_clear(struct http_resp *out)
+{
+	resp_drop_body(out);
+	out->status = 0;
+	out->ctype = NULL;
+	out->nhdr = 0;
+	out->defer = 0;
 }
 
 void
@@ -38,16 +56,27 @@ http_resp_header(struct http_resp *out, const char *name, const char *fmt, ...)
 }
 
 void
+http_resp_header_str(struct http_resp *out, const char *name, const char *value)
+{
+	size_t n = strlen(value);
+
+	if (out->nhdr >= HTTP_MAX_HEADERS)
+		return;
+	if (n >= sizeof(out->hdr[0].value))
+		n = sizeof(out->hdr[0].value) - 1;
+	out->hdr[out->nhdr].name = name;
+	memcpy(out->hdr[out->nhdr].value, value, n);
+	out->hdr[out->nhdr].value[n] = '\0';
+	out->nhdr++;
+}
+
+void
 http_resp_take(struct http_resp *out, unsigned status, const char *ctype,
     uint8_t *body, size_t len)
 {
-	size_t nhdr = out->nhdr;
-	struct http_header hdr[HTTP_MAX_HEADERS];
-
-	memcpy(hdr, out->hdr, sizeof(hdr));
-	http_resp_clear(out);
-	memcpy(out->hdr, hdr, sizeof(hdr));
-	out->nhdr = nhdr;
+	/* The headers set so far stay. */
+	resp_drop_body(out);
+	out->defer = 0;
 	out->status = status;
 	out->ctype = ctype;
 	out->body = body;
@@ -177,38 +206,117 @@ http_problem_err(
 	}
 }
 
+/* Decimal digits of v into out (no NUL); returns the length. */
+static size_t
+put_u64(char *out, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+static void
+put2(char *out, unsigned v)
+{
+	out[0] = (char)('0' + v / 10 % 10);
+	out[1] = (char)('0' + v % 10);
+}
+
+/*
+ * IMF-fixdate (RFC 9110 5.6.7), "Sun, 06 Nov 1994 08:49:37 GMT", without
+ * gmtime/strftime (no locale, no lock, called per answer). Days to a
+ * civil date: H. Hinnant's algorithm, proleptic Gregorian.
+ */
 static void
 http_date(int64_t t, char out[40])
 {
-	struct tm tm;
-	time_t tt = (time_t)t;
+	static const char wd[7][4] = {
+	    "Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
+	static const char mon[12][4] = {"Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	int64_t days = t / 86400, secs = t % 86400, z, era, y;
+	unsigned doe, yoe, doy, mp, d, m;
+	char *p = out;
 
-	gmtime_r(&tt, &tm);
-	strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	z = days + 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = (int64_t)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	if (m <= 2)
+		y++;
+	if (y < 0 || y > 9999) {
+		/* Not a date HTTP can carry; as strftime would print it. */
+		struct tm tm;
+		time_t tt = (time_t)t;
+
+		gmtime_r(&tt, &tm);
+		strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		return;
+	}
+	memcpy(p, wd[((days % 7) + 7) % 7], 3);
+	p += 3;
+	*p++ = ',';
+	*p++ = ' ';
+	put2(p, d);
+	p += 2;
+	*p++ = ' ';
+	memcpy(p, mon[m - 1], 3);
+	p += 3;
+	*p++ = ' ';
+	put2(p, (unsigned)(y / 100));
+	put2(p + 2, (unsigned)(y % 100));
+	p += 4;
+	*p++ = ' ';
+	put2(p, (unsigned)(secs / 3600));
+	p[2] = ':';
+	put2(p + 3, (unsigned)(secs / 60 % 60));
+	p[5] = ':';
+	put2(p + 6, (unsigned)(secs % 60));
+	p += 8;
+	memcpy(p, " GMT", 5);
 }
 
 void
 http_resp_cache(struct http_resp *out, int64_t now, int64_t this_update,
     int64_t next_update, const char *etag)
 {
-	char d[40];
+	static const char tail[] = ", public, no-transform, must-revalidate";
+	char d[40], cc[80];
 	int64_t age = next_update - now;
+	size_t n;
 
 	if (age < 0)
 		age = 0;
 	/* RFC 5019 6.2: caches may keep it until nextUpdate, no later. */
-	http_resp_header(out, "Cache-Control",
-	    "max-age=%lld, public, no-transform, must-revalidate",
-	    (long long)age);
+	memcpy(cc, "max-age=", 8);
+	n = 8 + put_u64(cc + 8, (uint64_t)age);
+	memcpy(cc + n, tail, sizeof(tail));
+	http_resp_header_str(out, "Cache-Control", cc);
 	if (etag != NULL && etag[0] != '\0')
-		http_resp_header(out, "ETag", "%s", etag);
+		http_resp_header_str(out, "ETag", etag);
 	if (this_update > 0) {
 		http_date(this_update, d);
-		http_resp_header(out, "Last-Modified", "%s", d);
+		http_resp_header_str(out, "Last-Modified", d);
 	}
 	if (next_update > 0) {
 		http_date(next_update, d);
-		http_resp_header(out, "Expires", "%s", d);
+		http_resp_header_str(out, "Expires", d);
 	}
 }
 

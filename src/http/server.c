@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +33,12 @@
 #include "http/http_int.h"
 
 #define URI_MAX 8192
+/* URIs up to this long live in the connection record (no malloc). */
+#define URI_INLINE 256
+/* A body buffer grown beyond this is freed after its request. */
+#define BODY_KEEP 4096
+/* One access-log line: the path is cut at 512 bytes, 4 each escaped. */
+#define LOG_LINE_MAX 4096
 
 enum rstate {
 	RS_NEW,    /* URI seen, handler not called yet */
@@ -51,7 +58,8 @@ struct conn {
 	/* the current request */
 	int active;
 	enum rstate state;
-	char *uri;
+	char *uri; /* uri_buf, or malloc()ed when longer */
+	char uri_buf[URI_INLINE];
 	char method[8];
 	char rid[32];
 	char inm[256];
@@ -72,7 +80,8 @@ struct egca_http_server {
 	struct http_app app;
 	struct http_workers *workers;
 	struct egca_http_config cfg;
-	FILE *log;
+	FILE *log;  /* NULL: no access log (also when it is /dev/null) */
+	int log_fd; /* -1: a stream without a descriptor, written by stdio */
 	pthread_mutex_t log_mu;
 	char rid_prefix[9];
 	atomic_uint_fast64_t rid_seq;
@@ -117,67 +126,139 @@ req_reset(struct conn *c)
 	if (c->r.state_free != NULL)
 		c->r.state_free(c->r.state);
 	http_resp_clear(&c->resp);
-	egca_buf_free(&c->body);
-	free(c->uri);
+	/* The body buffer is kept for the connection's next request. */
+	if (c->body.cap > BODY_KEEP)
+		egca_buf_free(&c->body);
+	c->body.len = 0;
+	if (c->uri != c->uri_buf)
+		free(c->uri);
 	c->uri = NULL;
 	c->active = 0;
 	memset(&c->r, 0, sizeof(c->r));
 }
 
-/* Appends s to the log line, quoted, escaping anything not printable. */
-static void
-log_quoted(struct egca_buf *b, const char *s, size_t max)
-{
-	size_t i;
-	unsigned char ch;
-	enum egca_err e = egca_buf_append_byte(b, '"');
+/* Bounded appends to a log line on the stack. */
+struct line {
+	char *p;
+	size_t len, max;
+};
 
-	for (i = 0; s != NULL && s[i] != '\0' && i < max && e == EGCA_OK; i++) {
-		ch = (unsigned char)s[i];
-		if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\')
-			e = egca_buf_printf(b, "\\x%02x", ch);
-		else
-			e = egca_buf_append_byte(b, ch);
-	}
-	if (e == EGCA_OK)
-		e = egca_buf_append_byte(b, '"');
-	(void)e;
+static void
+line_put(struct line *l, const char *s, size_t n)
+{
+	if (n > l->max - l->len)
+		n = l->max - l->len;
+	memcpy(l->p + l->len, s, n);
+	l->len += n;
 }
 
 static void
+line_str(struct line *l, const char *s)
+{
+	line_put(l, s, strlen(s));
+}
+
+static void
+line_u64(struct line *l, uint64_t v)
+{
+	char t[20];
+	size_t n = sizeof(t);
+
+	do {
+		t[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	line_put(l, t + n, sizeof(t) - n);
+}
+
+static void
+line_2(struct line *l, unsigned v, char sep)
+{
+	char t[3] = {(char)('0' + v / 10 % 10), (char)('0' + v % 10), sep};
+
+	line_put(l, t, sep ? 3 : 2);
+}
+
+/* Appends s to the log line, quoted, escaping anything not printable. */
+static void
+log_quoted(struct line *l, const char *s, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+	unsigned char ch;
+	char esc[4] = {'\\', 'x', 0, 0};
+
+	line_put(l, "\"", 1);
+	for (i = 0; s != NULL && s[i] != '\0' && i < max; i++) {
+		ch = (unsigned char)s[i];
+		if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\') {
+			esc[2] = hex[ch >> 4];
+			esc[3] = hex[ch & 15];
+			line_put(l, esc, 4);
+		} else {
+			line_put(l, (const char *)&ch, 1);
+		}
+	}
+	line_put(l, "\"", 1);
+}
+
+/*
+ * One line, formatted on the stack without stdio and written with one
+ * write(2) (O_APPEND files and pipes keep whole lines apart); only when
+ * there is an access log.
+ */
+static void
 access_log(struct egca_http_server *s, struct conn *c, uint64_t dur)
 {
-	struct egca_buf b;
+	char buf[LOG_LINE_MAX];
+	struct line l = {buf, 0, sizeof(buf) - 1};
 	struct timespec ts;
 	struct tm tm;
-	char t[40];
-	enum egca_err e;
+	ssize_t w;
+	size_t off;
 
 	if (s->log == NULL)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
-	egca_buf_init(&b, 4096);
-	e = egca_buf_printf(&b,
-	    "ts=%s.%03ldZ level=info event=http rid=%s remote=%s method=%s "
-	    "path=",
-	    t, ts.tv_nsec / 1000000, c->rid, c->remote,
-	    c->method[0] ? c->method : "-");
-	if (e == EGCA_OK) {
-		log_quoted(&b, c->r.path ? c->r.path : c->uri, 512);
-		e = egca_buf_printf(&b,
-		    " route=%s status=%u bytes=%zu duration_us=%llu\n",
-		    c->route ? c->route->name : "-", c->status, c->bytes,
-		    (unsigned long long)dur);
-	}
-	if (e == EGCA_OK) {
+	/* ts=%Y-%m-%dT%H:%M:%S.mmmZ */
+	line_str(&l, "ts=");
+	line_u64(&l, (uint64_t)tm.tm_year + 1900);
+	line_put(&l, "-", 1);
+	line_2(&l, (unsigned)tm.tm_mon + 1, '-');
+	line_2(&l, (unsigned)tm.tm_mday, 'T');
+	line_2(&l, (unsigned)tm.tm_hour, ':');
+	line_2(&l, (unsigned)tm.tm_min, ':');
+	line_2(&l, (unsigned)tm.tm_sec, '.');
+	line_u64(&l, (uint64_t)(ts.tv_nsec / 100000000));
+	line_2(&l, (unsigned)(ts.tv_nsec / 1000000 % 100), 'Z');
+	line_str(&l, " level=info event=http rid=");
+	line_str(&l, c->rid);
+	line_str(&l, " remote=");
+	line_str(&l, c->remote);
+	line_str(&l, " method=");
+	line_str(&l, c->method[0] ? c->method : "-");
+	line_str(&l, " path=");
+	log_quoted(&l, c->r.path ? c->r.path : c->uri, 512);
+	line_str(&l, " route=");
+	line_str(&l, c->route ? c->route->name : "-");
+	line_str(&l, " status=");
+	line_u64(&l, c->status);
+	line_str(&l, " bytes=");
+	line_u64(&l, c->bytes);
+	line_str(&l, " duration_us=");
+	line_u64(&l, dur);
+	buf[l.len++] = '\n';
+	if (s->log_fd < 0) {
 		pthread_mutex_lock(&s->log_mu);
-		fwrite(b.data, 1, b.len, s->log);
+		fwrite(buf, 1, l.len, s->log);
 		fflush(s->log);
 		pthread_mutex_unlock(&s->log_mu);
+		return;
 	}
-	egca_buf_free(&b);
+	for (off = 0; off < l.len; off += (size_t)w)
+		if ((w = write(s->log_fd, buf + off, l.len - off)) <= 0)
+			break;
 }
 
 static void req_end(struct egca_http_server *s, struct conn *c, int ok);
@@ -197,6 +278,7 @@ conn_notify(void *cls, struct MHD_Connection *mc, void **sctx,
 			return;
 		c->srv = s;
 		c->mc = mc;
+		egca_buf_init(&c->body, s->cfg.max_body);
 		strcpy(c->remote, "-");
 		ci = MHD_get_connection_info(
 		    mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -220,9 +302,28 @@ conn_notify(void *cls, struct MHD_Connection *mc, void **sctx,
 	if (c != NULL) {
 		req_end(s, c, 0);
 		req_reset(c);
+		egca_buf_free(&c->body);
 		free(c);
 		*sctx = NULL;
 	}
+}
+
+/* "<prefix>-<seq in hex>" without printf. */
+static void
+rid_format(char rid[32], const char prefix[9], uint64_t seq)
+{
+	static const char hex[] = "0123456789abcdef";
+	char t[16];
+	size_t n = sizeof(t), p = strlen(prefix);
+
+	do {
+		t[--n] = hex[seq & 15];
+		seq >>= 4;
+	} while (seq != 0);
+	memcpy(rid, prefix, p);
+	rid[p] = '-';
+	memcpy(rid + p + 1, t + n, sizeof(t) - n);
+	rid[p + 1 + sizeof(t) - n] = '\0';
 }
 
 /* MHD: the raw request URI, before parsing; starts a request. */
@@ -248,14 +349,14 @@ uri_log(void *cls, const char *uri, struct MHD_Connection *mc)
 	c->route_idx = http_nroutes;
 	c->method[0] = '\0';
 	c->too_large = 0;
-	snprintf(c->rid, sizeof(c->rid), "%s-%llx", s->rid_prefix,
-	    (unsigned long long)atomic_fetch_add(&s->rid_seq, 1));
+	rid_format(
+	    c->rid, s->rid_prefix, (uint64_t)atomic_fetch_add(&s->rid_seq, 1));
 	n = strnlen(uri, URI_MAX + 1);
-	if ((c->uri = malloc(n + 1)) != NULL) {
+	c->uri = n < sizeof(c->uri_buf) ? c->uri_buf : malloc(n + 1);
+	if (c->uri != NULL) {
 		memcpy(c->uri, uri, n);
 		c->uri[n] = '\0';
 	}
-	egca_buf_init(&c->body, s->cfg.max_body);
 	atomic_fetch_add(&s->inflight, 1);
 	http_metrics_inflight(s->app.metrics, 1);
 	return c;
@@ -406,8 +507,11 @@ start_request(struct egca_http_server *s, struct conn *c,
 	unsigned status;
 	unsigned long long cl;
 	char *end;
+	size_t n;
 
-	snprintf(c->method, sizeof(c->method), "%s", method);
+	n = strnlen(method, sizeof(c->method) - 1);
+	memcpy(c->method, method, n);
+	c->method[n] = '\0';
 	c->r.app = &s->app;
 	c->r.method = c->method;
 	c->r.rid = c->rid;
@@ -523,6 +627,17 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	egca_log_warn("event=mhd msg=\"%s\"", msg);
 }
 
+/* 1 when fd is /dev/null (the access log is then not formatted). */
+static int
+is_dev_null(int fd)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && S_ISCHR(a.st_mode) &&
+	    stat("/dev/null", &b) == 0 && S_ISCHR(b.st_mode) &&
+	    a.st_rdev == b.st_rdev;
+}
+
 enum egca_err
 egca_http_start(const struct egca_http_config *cfg,
     const struct egca_config *conf, struct egca_status *status,
@@ -564,6 +679,10 @@ egca_http_start(const struct egca_http_config *cfg,
 		return egca_err_set(EGCA_ERR_NOMEM, "out of memory");
 	s->cfg = *cfg;
 	s->log = cfg->access_log;
+	s->log_fd = -1;
+	if (s->log != NULL && (s->log_fd = fileno(s->log)) >= 0 &&
+	    is_dev_null(s->log_fd))
+		s->log = NULL; /* nothing to format */
 	pthread_mutex_init(&s->log_mu, NULL);
 	s->app.cfg = conf;
 	s->app.status = status;
