@@ -45,6 +45,8 @@
 
 #define MAX_CERTIDS 100
 #define DUE_BATCH 256
+/* How long rows of the watermark's last seconds are read again. */
+#define WINDOW_SECONDS 10
 #define SIGNER_PROFILE "ocsp-signer"
 
 struct ocsp_ca {
@@ -713,6 +715,7 @@ egca_status_ocsp_tick(struct egca_status *s, int64_t now)
 	struct status_ocsp *o = s->ocsp;
 	struct egca_store *st;
 	struct load_arg a;
+	int64_t since;
 	size_t i;
 
 	if (o == NULL || egca_store_pool_get(s->pool, &st) != EGCA_OK)
@@ -727,10 +730,16 @@ egca_status_ocsp_tick(struct egca_status *s, int64_t now)
 	a.max_updated = o->watermark;
 	/*
 	 * Two seconds back: rows written by other nodes in the second we
-	 * last read are read again (re-loading is harmless).
+	 * last read are read again (re-loading is harmless), but only
+	 * while that second is recent. Read back for ever, every row of
+	 * the last busy second (thousands after a re-signing pass) was
+	 * re-read, re-parsed and re-cached at every tick, on the CPU that
+	 * answers requests.
 	 */
-	if (egca_store_ocsp_each_changed(
-	        st, NULL, o->watermark - 2, 0, load_row, &a) == EGCA_OK)
+	since = now - o->watermark <= WINDOW_SECONDS ? o->watermark - 2
+	                                             : o->watermark;
+	if (egca_store_ocsp_each_changed(st, NULL, since, 0, load_row, &a) ==
+	    EGCA_OK)
 		o->watermark = a.max_updated;
 	resign_all(s, st, &a, now);
 	if (egca_store_ocsp_each_due(st, NULL, now, DUE_BATCH, due_row, &a) ==
