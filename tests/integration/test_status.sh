@@ -5,9 +5,11 @@
 #   never "good" for a serial the CA did not issue;
 # - a revocation made while serving reaches OCSP within seconds and the
 #   CRL within the configured delay;
+# - responses and CRLs fetched over HTTP verify (OpenSSL for P-256 with
+#   -CAfile and -VAfile, BouncyCastle with the SM2 user ID for SM2);
 # - garbage, truncated and oversized requests, 1,000 CertIDs, bad base64,
-#   unknown paths, slow clients, idle connections and connections closed
-#   without a request: clear statuses, the service keeps answering.
+#   unknown paths, slow clients, 10,000 idle connections and connections
+#   closed without a request: clear statuses, the service keeps answering.
 . "$(dirname "$0")/lib.sh"
 AGREE=${EGCA_BUILD_DIR:?}/status_agree
 
@@ -54,6 +56,38 @@ for c in json.load(open(sys.argv[1]))["certificates"]:
 		"$AGREE" 127.0.0.1 "${U##*:}" "$T/$alg-ca.pem" "$T/$alg.crl" "$T/expect.txt" 10000
 	tail -1 "$T/out"
 
+	# Responses and CRLs over HTTP verify: OpenSSL for P-256 (the delegated
+	# signer chains to the CA), BouncyCastle with the SM2 user ID for SM2.
+	openssl ocsp -issuer "$T/$alg-ca.pem" -cert "$T/$alg-9.pem" -url "$U/ocsp" \
+		-no_nonce -noverify -respout "$T/resp.der" >/dev/null 2>&1
+	openssl ocsp -respin "$T/resp.der" -resp_text -noverify 2>/dev/null |
+		sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' >"$T/signer.pem"
+	if [ "$alg" = sm2 ]; then
+		check "$alg: OCSP response over HTTP verifies (BouncyCastle, SM2 user ID)" \
+			bcverify ocsp "$T/resp.der" "$T/signer.pem"
+		check "$alg: delegated signer chains to the CA (BouncyCastle)" \
+			bcverify cert "$T/signer.pem" "$T/$alg-ca.pem"
+		check "$alg: CRL over HTTP verifies (BouncyCastle, SM2 user ID)" \
+			bcverify crl "$T/$alg.crl" "$T/$alg-ca.pem"
+	else
+		openssl ocsp -issuer "$T/$alg-ca.pem" -cert "$T/$alg-9.pem" -url "$U/ocsp" \
+			-CAfile "$T/$alg-ca.pem" >"$T/out" 2>&1
+		expect_out "Response verify OK" "$alg: OCSP response over HTTP verifies (openssl, -CAfile)"
+		openssl ocsp -issuer "$T/$alg-ca.pem" -cert "$T/$alg-9.pem" -url "$U/ocsp" \
+			-VAfile "$T/signer.pem" >"$T/out" 2>&1
+		expect_out "Response verify OK" "$alg: OCSP response verifies with -VAfile (the delegated signer)"
+		check "$alg: CRL over HTTP verifies (openssl crl -CAfile)" \
+			openssl crl -inform DER -in "$T/$alg.crl" -CAfile "$T/$alg-ca.pem" -noout
+	fi
+	code() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
+	openssl ocsp -issuer "$T/$alg-ca.pem" -cert "$T/$alg-9.pem" -no_nonce -reqout "$T/req.der" >/dev/null 2>&1
+	b64=$(base64 -w0 "$T/req.der" | sed 's#+#%2B#g; s#/#%2F#g; s#=#%3D#g')
+	curl -s -D "$T/headers" -o "$T/get.der" "$U/ocsp/$b64"
+	grep -qi '^Cache-Control: .*max-age=[1-9]' "$T/headers" && grep -qi '^ETag:' "$T/headers" &&
+		grep -qi '^Last-Modified:' "$T/headers" &&
+		pass "$alg: GET answer carries Cache-Control max-age, ETag, Last-Modified" ||
+		{ fail "$alg: GET caching headers"; cat "$T/headers"; }
+
 	# A revocation while serving: OCSP at once (next tick), CRL after the delay.
 	s8=$(ser 8)
 	"$EGCA" cert revoke --dir "$d" --reason affiliationChanged "$s8" >/dev/null
@@ -77,7 +111,6 @@ for c in json.load(open(sys.argv[1]))["certificates"]:
 		|| fail "$alg: CRL does not list $s8"
 
 	# Bad input: a clear status, and the service keeps answering.
-	code() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
 	c=$(code -X POST -H 'Content-Type: application/ocsp-request' --data-binary 'garbage' "$U/ocsp")
 	if [ "$c" = 200 ] && [ "$(od -An -tx1 "$T/body" | tr -d ' \n')" = 30030a0101 ]; then
 		pass "$alg: garbage OCSP request -> malformedRequest"
@@ -105,12 +138,13 @@ for c in json.load(open(sys.argv[1]))["certificates"]:
 	# request (one such wedges openssl ocsp -port), from another loopback
 	# address so the per-IP limit does not count the real client.
 	python3 - "${U##*:}" >"$T/abuse.txt" 2>&1 <<'PY' &
-import socket, sys, time
+import resource, socket, sys, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000))
 port = int(sys.argv[1])
 for _ in range(300):
     s = socket.create_connection(("127.0.0.1", port), source_address=("127.0.0.2", 0)); s.close()
 idle = []
-for _ in range(200):
+for _ in range(10000):
     try:
         s = socket.create_connection(("127.0.0.1", port), timeout=2, source_address=("127.0.0.2", 0))
         s.send(b"POST /ocsp HTTP/1.1\r\nHost: x\r\n")  # never finished
@@ -130,6 +164,7 @@ PY
 	[ $ok = 5 ] && pass "$alg: answers other clients during slow and idle connections" \
 		|| fail "$alg: only $ok of 5 answered under abuse"
 	wait $abuser
+	echo "# abuse: $(tr '\n' ' ' <"$T/abuse.txt") (per-IP limit 256, connection limit 1024)"
 	check "$alg: healthz after abuse" curl -sf "$U/healthz"
 	check "$alg: egca serve exits 0 on SIGTERM" serve_stop
 done
