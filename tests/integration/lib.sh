@@ -146,7 +146,7 @@ serve_start() {
 	SERVE_PID=$!
 	trap 'serve_stop; cleanup' EXIT
 	for _ in $(seq 1 200); do
-		port=$(sed -n 's#.*listening on http://127.0.0.1:\([0-9]*\).*#\1#p' "$T/serve.err")
+		port=$(sed -n 's#.*listening on https\{0,1\}://127.0.0.1:\([0-9]*\).*#\1#p' "$T/serve.err")
 		[ -n "$port" ] && break
 		kill -0 "$SERVE_PID" 2>/dev/null || break
 		sleep 0.1
@@ -156,9 +156,9 @@ serve_start() {
 		sed 's/^/    /' "$T/serve.err"
 		return 1
 	fi
-	U=http://127.0.0.1:$port
+	U=$(sed -n 's#.*listening on \(https\{0,1\}://127.0.0.1:[0-9]*\).*#\1#p' "$T/serve.err")
 	for _ in $(seq 1 200); do
-		[ "$(curl -s -o /dev/null -w '%{http_code}' "$U/healthz")" = 200 ] && return 0
+		[ "$(curl -s -k -o /dev/null -w '%{http_code}' "$U/healthz")" = 200 ] && return 0
 		sleep 0.1
 	done
 	fail "egca serve never became ready"
