@@ -71,6 +71,17 @@ struct egca_store {
 	unsigned int seed;
 };
 
+/*
+ * Runs a query that returns at most one row and decodes that row into
+ * rec with decode. EGCA_ERR_NOTFOUND, with no detail set, when there is
+ * no row; the caller names what was missing and frees rec on error.
+ */
+typedef enum egca_err (*store_decode_fn)(
+    const struct store_val *col, size_t ncol, void *rec);
+enum egca_err egca_store_exec_one(struct egca_store *st, const char *sql,
+    const struct store_val *param, size_t nparam, store_decode_fn decode,
+    void *rec);
+
 /* Backends: fill st->ops and st->be. */
 enum egca_err egca_store_sqlite_connect(
     struct egca_store *st, const char *path, int create);

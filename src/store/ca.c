@@ -115,43 +115,29 @@ egca_store_ca_activate(struct egca_store *st, const struct egca_ca_rec *r)
 	return EGCA_OK;
 }
 
-struct get_arg {
-	struct egca_ca_rec *rec;
-	int found;
-};
-
 static enum egca_err
-get_row(void *arg, const struct store_val *col, size_t ncol)
+decode_one(const struct store_val *col, size_t ncol, void *rec)
 {
-	struct get_arg *g = arg;
-	enum egca_err err;
-
-	if (g->found)
-		return EGCA_OK;
-	if ((err = decode(col, ncol, g->rec)) != EGCA_OK)
-		return err;
-	g->found = 1;
-	return EGCA_OK;
+	return decode(col, ncol, rec);
 }
 
 enum egca_err
 egca_store_ca_get(
     struct egca_store *st, const char *name, struct egca_ca_rec *out)
 {
-	struct get_arg g = {.rec = out};
 	struct store_val p[1];
 	enum egca_err err;
 
 	memset(out, 0, sizeof(*out));
 	p[0] = egca_store_text(name);
-	if ((err = egca_store_exec(st,
-	         "SELECT " CA_COLS " FROM ca WHERE name = $1", p, 1, get_row,
-	         &g, NULL)) != EGCA_OK) {
+	if ((err = egca_store_exec_one(st,
+	         "SELECT " CA_COLS " FROM ca WHERE name = $1", p, 1, decode_one,
+	         out)) != EGCA_OK) {
 		egca_store_ca_rec_free(out);
-		return err;
-	}
-	if (!g.found)
+		if (err != EGCA_ERR_NOTFOUND)
+			return err;
 		return egca_err_set(EGCA_ERR_NOTFOUND, "no CA named %s", name);
+	}
 	return EGCA_OK;
 }
 

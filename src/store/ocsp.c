@@ -110,46 +110,32 @@ egca_store_ocsp_mark_stale(
 	    p, 3, NULL, NULL, NULL);
 }
 
-struct get_arg {
-	struct egca_ocsp_rec *rec;
-	int found;
-};
-
 static enum egca_err
-get_row(void *arg, const struct store_val *col, size_t ncol)
+decode_one(const struct store_val *col, size_t ncol, void *rec)
 {
-	struct get_arg *g = arg;
-	enum egca_err err;
-
-	if (g->found)
-		return EGCA_OK;
-	if ((err = decode(col, ncol, g->rec)) != EGCA_OK)
-		return err;
-	g->found = 1;
-	return EGCA_OK;
+	return decode(col, ncol, rec);
 }
 
 enum egca_err
 egca_store_ocsp_get(struct egca_store *st, const char *ca,
     const char *serial_hex, struct egca_ocsp_rec *out)
 {
-	struct get_arg g = {.rec = out};
 	struct store_val p[2];
 	enum egca_err err;
 
 	memset(out, 0, sizeof(*out));
 	p[0] = egca_store_text(ca);
 	p[1] = egca_store_text(serial_hex);
-	if ((err = egca_store_exec(st,
+	if ((err = egca_store_exec_one(st,
 	         "SELECT " OCSP_COLS ", der FROM ocsp_response"
 	         " WHERE ca = $1 AND serial = $2",
-	         p, 2, get_row, &g, NULL)) != EGCA_OK) {
+	         p, 2, decode_one, out)) != EGCA_OK) {
 		egca_store_ocsp_rec_free(out);
-		return err;
-	}
-	if (!g.found)
+		if (err != EGCA_ERR_NOTFOUND)
+			return err;
 		return egca_err_set(EGCA_ERR_NOTFOUND,
 		    "no OCSP response for %s of CA %s", serial_hex, ca);
+	}
 	return EGCA_OK;
 }
 

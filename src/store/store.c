@@ -68,6 +68,40 @@ egca_store_exec(struct egca_store *st, const char *sql,
 	return st->ops->exec(st, sql, param, nparam, fn, arg, changes);
 }
 
+struct one_arg {
+	store_decode_fn decode;
+	void *rec;
+	int found;
+};
+
+static enum egca_err
+one_row(void *arg, const struct store_val *col, size_t ncol)
+{
+	struct one_arg *o = arg;
+	enum egca_err err;
+
+	if (o->found)
+		return EGCA_OK;
+	if ((err = o->decode(col, ncol, o->rec)) != EGCA_OK)
+		return err;
+	o->found = 1;
+	return EGCA_OK;
+}
+
+enum egca_err
+egca_store_exec_one(struct egca_store *st, const char *sql,
+    const struct store_val *param, size_t nparam, store_decode_fn decode,
+    void *rec)
+{
+	struct one_arg o = {decode, rec, 0};
+	enum egca_err err;
+
+	if ((err = egca_store_exec(
+	         st, sql, param, nparam, one_row, &o, NULL)) != EGCA_OK)
+		return err;
+	return o.found ? EGCA_OK : EGCA_ERR_NOTFOUND;
+}
+
 enum egca_err
 egca_store_col_text(const struct store_val *v, char **out)
 {
