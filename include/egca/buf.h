@@ -34,6 +34,9 @@ EGCA_MUST_CHECK enum egca_err egca_buf_printf(
 /* Returns the data (NUL-terminated past len) and empties the buffer. */
 uint8_t *egca_buf_take(struct egca_buf *b, size_t *len);
 
+/* The value of one base64 digit (RFC 4648 alphabet), or -1. */
+int egca_base64_digit(int c);
+
 /* The value of one hex digit (either case), or -1. */
 int egca_hex_digit(int c);
 

@@ -124,6 +124,22 @@ egca_hex_encode(const uint8_t *in, size_t len, char *out)
 }
 
 int
+egca_base64_digit(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int
 egca_hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')

@@ -5,19 +5,8 @@
  */
 #include <string.h>
 
+#include "egca/buf.h"
 #include "http/http_int.h"
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 enum egca_err
 http_pct_decode(const char *in, size_t len, int plus_space, char *out,
@@ -34,8 +23,8 @@ http_pct_decode(const char *in, size_t len, int plus_space, char *out,
 			if (i + 2 >= len)
 				return egca_err_set(
 				    EGCA_ERR_INPUT, "truncated %%-escape");
-			hi = hexval(in[i + 1]);
-			lo = hexval(in[i + 2]);
+			hi = egca_hex_digit(in[i + 1]);
+			lo = egca_hex_digit(in[i + 2]);
 			if (hi < 0 || lo < 0)
 				return egca_err_set(
 				    EGCA_ERR_INPUT, "bad %%-escape");
@@ -54,22 +43,6 @@ http_pct_decode(const char *in, size_t len, int plus_space, char *out,
 	}
 	*out_len = j;
 	return EGCA_OK;
-}
-
-static int
-b64val(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
 }
 
 enum egca_err
@@ -95,7 +68,7 @@ http_b64_decode(
 				v[k] = 0;
 				continue;
 			}
-			if ((v[k] = b64val(in[i + (size_t)k])) < 0)
+			if ((v[k] = egca_base64_digit(in[i + (size_t)k])) < 0)
 				return egca_err_set(EGCA_ERR_INPUT,
 				    "base64: bad character at %zu",
 				    i + (size_t)k);

@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 
+#include "egca/buf.h"
 #include "egca/pki.h"
 
 /* Bounds: a CA bundle has tens of certificates, not thousands. */
@@ -126,22 +127,6 @@ is_marker(const struct line *ln, const char *mark, const char *label)
 	    memcmp(ln->p + m + l, dashes, d) == 0;
 }
 
-static int
-b64_value(uint8_t c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /*
  * Appends the base64 of one line to out; *pad counts '=' seen, after
  * which only more '=' may follow.
@@ -168,7 +153,7 @@ b64_line(const struct line *ln, struct egca_buf *out, uint32_t *acc,
 		if (*pad)
 			return egca_err_set(
 			    EGCA_ERR_INPUT, "PEM: base64 data after padding");
-		if ((v = b64_value(ln->p[i])) < 0)
+		if ((v = egca_base64_digit(ln->p[i])) < 0)
 			return egca_err_set(EGCA_ERR_INPUT,
 			    "PEM: invalid base64 character 0x%02x", ln->p[i]);
 		*acc = (*acc << 6) | (uint32_t)v;
