@@ -315,20 +315,79 @@ egca_pki_ocsp_request_parse(const uint8_t *der, size_t len,
 /* ------------------------------------------------------------------ */
 /* Responses                                                            */
 
-/* GeneralizedTime YYYYMMDDHHMMSSZ (RFC 6960 4.2.2.1, RFC 5280 4.1.2.5.2) */
+/*
+ * GeneralizedTime YYYYMMDDHHMMSSZ (RFC 6960 4.2.2.1, RFC 5280 4.1.2.5.2),
+ * by arithmetic (days to civil date, proleptic Gregorian) rather than
+ * gmtime_r (glibc's time zone lock) and strftime, three times a response.
+ */
 static void
 put_gentime(struct egca_der_w *w, int64_t t)
 {
-	struct tm tm;
-	time_t tt = (time_t)t;
-	char s[32];
+	int64_t days, secs, z, era, doe, yoe, doy, mp, y, m, d;
+	unsigned v[6], i;
+	char s[15];
 
-	if (t < 0 || t > INT64_C(253402300799) || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(s, sizeof(s), "%Y%m%d%H%M%SZ", &tm) != 15) {
+	if (t < 0 || t > INT64_C(253402300799)) {
 		egca_der_w_fail(w, EGCA_ERR_INPUT, "OCSP: time out of range");
 		return;
 	}
+	days = t / 86400;
+	secs = t % 86400;
+	z = days + 719468;
+	era = z / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y = yoe + era * 400 + (m <= 2);
+	s[0] = (char)('0' + y / 1000);
+	s[1] = (char)('0' + y / 100 % 10);
+	v[0] = (unsigned)(y % 100);
+	v[1] = (unsigned)m;
+	v[2] = (unsigned)d;
+	v[3] = (unsigned)(secs / 3600);
+	v[4] = (unsigned)(secs / 60 % 60);
+	v[5] = (unsigned)(secs % 60);
+	for (i = 0; i < 6; i++) {
+		s[2 + 2 * i] = (char)('0' + v[i] / 10);
+		s[3 + 2 * i] = (char)('0' + v[i] % 10);
+	}
+	s[14] = 'Z';
 	egca_der_put_tlv(w, DER_GENERALIZEDTIME, s, 15);
+}
+
+/*
+ * The byKey ResponderID: SHA-1 of the responder key, remembered per
+ * thread for the last key seen (compared by value, so a signer freed
+ * and another at the same address is not mistaken for it).
+ */
+#define KH_CACHE_MAX 1024
+static _Thread_local struct {
+	size_t len;
+	uint8_t key[KH_CACHE_MAX];
+	uint8_t kh[20];
+} kh_cache;
+
+static enum egca_err
+responder_key_hash(const uint8_t *key, size_t key_len, uint8_t kh[20])
+{
+	enum egca_err e;
+
+	if (key_len != 0 && key_len == kh_cache.len &&
+	    memcmp(key, kh_cache.key, key_len) == 0) {
+		memcpy(kh, kh_cache.kh, 20);
+		return EGCA_OK;
+	}
+	if ((e = egca_crypto_sha1(key, key_len, kh)) != EGCA_OK)
+		return e;
+	if (key_len != 0 && key_len <= KH_CACHE_MAX) {
+		memcpy(kh_cache.key, key, key_len);
+		memcpy(kh_cache.kh, kh, 20);
+		kh_cache.len = key_len;
+	}
+	return EGCA_OK;
 }
 
 static void
@@ -402,7 +461,7 @@ build_tbs(const struct egca_ocsp_response_tmpl *t, struct egca_buf *out)
 	/* byKey: SHA-1 of the subjectPublicKey BIT STRING value. */
 	if ((e = spki_key(t->responder_spki, t->responder_spki_len, &key,
 	         &key_len)) != EGCA_OK ||
-	    (e = egca_crypto_sha1(key, key_len, kh)) != EGCA_OK)
+	    (e = responder_key_hash(key, key_len, kh)) != EGCA_OK)
 		return e;
 	if (t->n_singles == 0)
 		return egca_err_set(EGCA_ERR_INPUT, "OCSP: no response");

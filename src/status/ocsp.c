@@ -997,13 +997,27 @@ egca_status_ocsp_respond(struct egca_status *s, const uint8_t *req, size_t len,
 		return answer_error(o, EGCA_OCSP_INTERNAL_ERROR, ans);
 	}
 	p = egca_buf_take(&der, &blen);
-	if ((e = egca_status_blob_new(p, blen, now, now + (int64_t)hours * 3600,
-	         now, &blob)) != EGCA_OK)
+	/*
+	 * A live answer is never cacheable, so it has no ETag: no SM3 of
+	 * it (egca_status_blob_new), one reference, the caller's.
+	 */
+	if ((blob = calloc(1, sizeof(*blob))) == NULL) {
+		free(p);
 		return answer_error(o, EGCA_OCSP_INTERNAL_ERROR, ans);
+	}
+	atomic_init(&blob->refs, 1);
+	blob->der = p;
+	blob->len = blen;
+	blob->this_update = now;
+	blob->next_update = now + (int64_t)hours * 3600;
+	blob->produced_at = now;
 	atomic_fetch_add(&o->live, 1);
-	/* Lend adds the caller's reference; drop the creator's. */
-	egca_status_blob_lend(blob, &ans->body);
-	egca_status_blob_release(blob);
+	ans->body.der = blob->der;
+	ans->body.len = blob->len;
+	ans->body.this_update = blob->this_update;
+	ans->body.next_update = blob->next_update;
+	ans->body.produced_at = blob->produced_at;
+	ans->body.ref = blob;
 	ans->status = EGCA_OCSP_SUCCESSFUL;
 	return EGCA_OK;
 }
