@@ -82,6 +82,15 @@ enum egca_err egca_store_exec_one(struct egca_store *st, const char *sql,
     const struct store_val *param, size_t nparam, store_decode_fn decode,
     void *rec);
 
+/* Row callback for "SELECT count(*)": stores the count in *(int64_t *)arg. */
+enum egca_err egca_store_count_row(
+    void *arg, const struct store_val *col, size_t ncol);
+/*
+ * A LIKE pattern (ESCAPE '\') matching s literally: as a substring, or
+ * as a prefix with prefix_only. malloc'd; NULL when out of memory.
+ */
+char *egca_store_like_pattern(const char *s, int prefix_only);
+
 /* Backends: fill st->ops and st->be. */
 enum egca_err egca_store_sqlite_connect(
     struct egca_store *st, const char *path, int create);

@@ -202,38 +202,6 @@ list_row(void *arg, const struct store_val *col, size_t ncol)
 	return EGCA_OK;
 }
 
-static enum egca_err
-count_row(void *arg, const struct store_val *col, size_t ncol)
-{
-	if (ncol != 1)
-		return egca_err_set(EGCA_ERR_INTERNAL, "store: count columns");
-	return egca_store_col_int(&col[0], arg);
-}
-
-/*
- * LIKE pattern matching the substring s literally: \, % and _ escaped
- * with '\' (ESCAPE '\' in the query), lower-cased like the column.
- */
-static char *
-like_pattern(const char *s)
-{
-	size_t i, j, len = strlen(s);
-	char *p;
-
-	if (len > (SIZE_MAX - 3) / 2 || (p = malloc(2 * len + 3)) == NULL)
-		return NULL;
-	j = 0;
-	p[j++] = '%';
-	for (i = 0; i < len; i++) {
-		if (s[i] == '\\' || s[i] == '%' || s[i] == '_')
-			p[j++] = '\\';
-		p[j++] = s[i];
-	}
-	p[j++] = '%';
-	p[j] = '\0';
-	return p;
-}
-
 /* Appends " AND <pre>$N<post>" to where and the value to p. */
 static void
 add_cond(char *where, size_t where_len, struct store_val *p, size_t *np,
@@ -284,7 +252,8 @@ list_query(struct egca_store *st, void *arg)
 		add_cond(where, sizeof(where), p, &np, "profile = ", "",
 		    egca_store_text(f->profile));
 	if (f->subject_like != NULL) {
-		if ((pattern = like_pattern(f->subject_like)) == NULL) {
+		if ((pattern = egca_store_like_pattern(f->subject_like, 0)) ==
+		    NULL) {
 			err = egca_err_set(
 			    EGCA_ERR_NOMEM, "store: out of memory");
 			goto out;
@@ -305,8 +274,8 @@ list_query(struct egca_store *st, void *arg)
 	if (total != NULL) {
 		snprintf(sql, sizeof(sql),
 		    "SELECT COUNT(*) FROM certificate WHERE 1 = 1%s", where);
-		if ((err = egca_store_exec(
-		         st, sql, p, np, count_row, &count, NULL)) != EGCA_OK)
+		if ((err = egca_store_exec(st, sql, p, np, egca_store_count_row,
+		         &count, NULL)) != EGCA_OK)
 			goto out;
 		*total = count > 0 ? (size_t)count : 0;
 	}

@@ -151,36 +151,6 @@ hit_row(void *arg, const struct store_val *col, size_t ncol)
 	return EGCA_OK;
 }
 
-static enum egca_err
-count_row(void *arg, const struct store_val *col, size_t ncol)
-{
-	if (ncol != 1)
-		return egca_err_set(EGCA_ERR_INTERNAL, "store: count columns");
-	return egca_store_col_int(&col[0], arg);
-}
-
-/* A LIKE pattern matching s literally as a substring (ESCAPE '\'). */
-static char *
-like_pattern(const char *s, int prefix_only)
-{
-	size_t i, j, len = strlen(s);
-	char *p;
-
-	if (len > (SIZE_MAX - 3) / 2 || (p = malloc(2 * len + 3)) == NULL)
-		return NULL;
-	j = 0;
-	if (!prefix_only)
-		p[j++] = '%';
-	for (i = 0; i < len; i++) {
-		if (s[i] == '\\' || s[i] == '%' || s[i] == '_')
-			p[j++] = '\\';
-		p[j++] = s[i];
-	}
-	p[j++] = '%';
-	p[j] = '\0';
-	return p;
-}
-
 /* A WHERE clause under construction: fixed fragments, values as $n. */
 struct where {
 	char sql[1024];
@@ -215,7 +185,7 @@ cond_like(struct where *w, const char *col, const char *s, int prefix_only)
 	char *pat;
 
 	if (w->nowned >= sizeof(w->owned) / sizeof(w->owned[0]) ||
-	    (pat = like_pattern(s, prefix_only)) == NULL) {
+	    (pat = egca_store_like_pattern(s, prefix_only)) == NULL) {
 		w->overflow = 1;
 		return;
 	}
@@ -314,8 +284,8 @@ search_read(struct egca_store *st, void *arg)
 		goto out;
 	snprintf(sql, sizeof(sql), "SELECT COUNT(*)" FROM_JOIN " WHERE 1 = 1%s",
 	    w.sql);
-	if ((err = egca_store_exec(
-	         st, sql, w.p, w.np, count_row, &count, NULL)) != EGCA_OK)
+	if ((err = egca_store_exec(st, sql, w.p, w.np, egca_store_count_row,
+	         &count, NULL)) != EGCA_OK)
 		goto out;
 	*a->total = count > 0 ? (size_t)count : 0;
 	limit = q->limit == 0 ? SEARCH_DEFAULT : q->limit;

@@ -68,6 +68,35 @@ egca_store_exec(struct egca_store *st, const char *sql,
 	return st->ops->exec(st, sql, param, nparam, fn, arg, changes);
 }
 
+enum egca_err
+egca_store_count_row(void *arg, const struct store_val *col, size_t ncol)
+{
+	if (ncol != 1)
+		return egca_err_set(EGCA_ERR_INTERNAL, "store: count columns");
+	return egca_store_col_int(&col[0], arg);
+}
+
+char *
+egca_store_like_pattern(const char *s, int prefix_only)
+{
+	size_t i, j, len = strlen(s);
+	char *p;
+
+	if (len > (SIZE_MAX - 3) / 2 || (p = malloc(2 * len + 3)) == NULL)
+		return NULL;
+	j = 0;
+	if (!prefix_only)
+		p[j++] = '%';
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\\' || s[i] == '%' || s[i] == '_')
+			p[j++] = '\\';
+		p[j++] = s[i];
+	}
+	p[j++] = '%';
+	p[j] = '\0';
+	return p;
+}
+
 struct one_arg {
 	store_decode_fn decode;
 	void *rec;
