@@ -139,6 +139,13 @@ EGCA_MUST_CHECK enum egca_err egca_ca_sign_tbs(struct egca_issuer *is,
 /* Fills serial with EGCA_SERIAL_LEN CSPRNG bytes, top bit clear. */
 EGCA_MUST_CHECK enum egca_err egca_ca_new_serial(
     uint8_t serial[EGCA_SERIAL_LEN]);
+/*
+ * Normalises a serial number typed or sent by a person or client: hex,
+ * ':' separators allowed, lower-cased, leading zero octets dropped, at
+ * most 20 octets. EGCA_ERR_INPUT naming the rule otherwise.
+ */
+EGCA_MUST_CHECK enum egca_err egca_ca_serial_parse(
+    const char *in, char out[41]);
 /* Hex of the DER INTEGER magnitude (no leading zero octets). */
 void egca_ca_serial_hex(const uint8_t *serial, size_t len, char *out);
 

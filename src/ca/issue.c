@@ -3,6 +3,7 @@
  * before signing, lint before signing, certificate and audit event in
  * one transaction.
  */
+#include <ctype.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,33 @@ egca_ca_new_serial(uint8_t serial[EGCA_SERIAL_LEN])
 		return e;
 	/* Positive: the top bit of the first octet is clear. */
 	serial[0] &= 0x7f;
+	return EGCA_OK;
+}
+
+enum egca_err
+egca_ca_serial_parse(const char *in, char out[41])
+{
+	char hex[128];
+	size_t n = 0, i = 0;
+
+	for (; *in != '\0'; in++) {
+		if (*in == ':')
+			continue;
+		if (!isxdigit((unsigned char)*in) || n + 1 >= sizeof(hex))
+			return egca_err_set(
+			    EGCA_ERR_INPUT, "not a hex serial number");
+		hex[n++] = (char)tolower((unsigned char)*in);
+	}
+	hex[n] = '\0';
+	if (n % 2 != 0 || n == 0)
+		return egca_err_set(EGCA_ERR_INPUT,
+		    "serial numbers are an even number of hex digits");
+	while (i + 2 < n && hex[i] == '0' && hex[i + 1] == '0')
+		i += 2;
+	if (n - i > 40)
+		return egca_err_set(
+		    EGCA_ERR_INPUT, "serial numbers have at most 20 octets");
+	memcpy(out, hex + i, n - i + 1);
 	return EGCA_OK;
 }
 

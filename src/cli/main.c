@@ -223,28 +223,12 @@ cli_parse_int(const char *opt, const char *s, int min, int max, int *out)
 enum egca_err
 cli_serial(const char *in, char out[41])
 {
-	char hex[128];
-	size_t n = 0, i = 0;
+	char why[256];
 
-	for (; *in != '\0'; in++) {
-		if (*in == ':')
-			continue;
-		if (!isxdigit((unsigned char)*in) || n + 1 >= sizeof(hex))
-			return egca_err_set(EGCA_ERR_USAGE,
-			    "'%s' is not a hex serial number", in);
-		hex[n++] = (char)tolower((unsigned char)*in);
-	}
-	hex[n] = '\0';
-	if (n % 2 != 0 || n == 0)
-		return egca_err_set(EGCA_ERR_USAGE,
-		    "serial numbers are an even number of hex digits");
-	while (i + 2 < n && hex[i] == '0' && hex[i + 1] == '0')
-		i += 2;
-	if (n - i > 40)
-		return egca_err_set(
-		    EGCA_ERR_USAGE, "serial numbers have at most 20 octets");
-	memcpy(out, hex + i, n - i + 1);
-	return EGCA_OK;
+	if (egca_ca_serial_parse(in, out) == EGCA_OK)
+		return EGCA_OK;
+	snprintf(why, sizeof(why), "%s", egca_err_detail());
+	return egca_err_set(EGCA_ERR_USAGE, "'%s': %s", in, why);
 }
 
 int

@@ -143,7 +143,7 @@ http_api_cert(struct http_req *r, const struct egca_http_caller *caller,
 		http_problem(out, r, 404, "EGCA-NOT-FOUND", "ca", "no such CA");
 		return;
 	}
-	if (http_serial_norm(seg[1], serial) != EGCA_OK) {
+	if (egca_ca_serial_parse(seg[1], serial) != EGCA_OK) {
 		http_problem(out, r, 400, "EGCA-BAD-PARAM", "serial", "%s",
 		    egca_err_detail());
 		return;

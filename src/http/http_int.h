@@ -176,8 +176,6 @@ EGCA_MUST_CHECK enum egca_err http_search_query(const struct http_req *r,
 /* Parses the query with allowed, answering a problem on failure. */
 EGCA_MUST_CHECK enum egca_err http_query_or_problem(const struct http_req *r,
     const char *const *allowed, struct http_query *q, struct http_resp *out);
-/* Normalises a hex serial (':' allowed, lower case, no leading 00). */
-EGCA_MUST_CHECK enum egca_err http_serial_norm(const char *in, char out[41]);
 /* "2026-11-25T10:00:00Z" */
 void http_time_iso(int64_t t, char out[32]);
 

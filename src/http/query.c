@@ -195,33 +195,6 @@ bad:
 	    "expected a date YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)");
 }
 
-enum egca_err
-http_serial_norm(const char *in, char out[41])
-{
-	char hex[128];
-	size_t n = 0, i = 0;
-
-	for (; *in != '\0'; in++) {
-		if (*in == ':')
-			continue;
-		if (!isxdigit((unsigned char)*in) || n + 1 >= sizeof(hex))
-			return egca_err_set(
-			    EGCA_ERR_INPUT, "not a hex serial number");
-		hex[n++] = (char)tolower((unsigned char)*in);
-	}
-	hex[n] = '\0';
-	if (n % 2 != 0 || n == 0)
-		return egca_err_set(EGCA_ERR_INPUT,
-		    "serial numbers are an even number of hex digits");
-	while (i + 2 < n && hex[i] == '0' && hex[i + 1] == '0')
-		i += 2;
-	if (n - i > 40)
-		return egca_err_set(
-		    EGCA_ERR_INPUT, "serial numbers have at most 20 octets");
-	memcpy(out, hex + i, n - i + 1);
-	return EGCA_OK;
-}
-
 void
 http_time_iso(int64_t t, char out[32])
 {
@@ -295,7 +268,7 @@ http_search_query(const struct http_req *r,
 	q->organization_like = http_query_get(p, "organization");
 	q->identity_code = http_query_get(p, "identity_code");
 	if ((v = http_query_get(p, "serial")) != NULL) {
-		if (http_serial_norm(v, serial_buf) != EGCA_OK) {
+		if (egca_ca_serial_parse(v, serial_buf) != EGCA_OK) {
 			bad = "serial";
 			goto bad;
 		}

@@ -141,7 +141,7 @@ http_repo_cert(struct http_req *r, const struct egca_http_caller *caller,
 	if (!base_ext(r, base, sizeof(base), &ext) ||
 	    (ext[0] != '\0' && strcmp(ext, "pem") != 0 &&
 	        strcmp(ext, "der") != 0 && strcmp(ext, "crt") != 0) ||
-	    http_serial_norm(base, serial) != EGCA_OK) {
+	    egca_ca_serial_parse(base, serial) != EGCA_OK) {
 		http_problem(out, r, 404, "EGCA-NOT-FOUND", NULL,
 		    "certificates are /certs/<hex serial> and "
 		    "/certs/<hex serial>.pem");

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "egca/ca.h"
 #include "http/http_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -48,7 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    strlen(q->value[i]) != 10 &&
 			    strlen(q->value[i]) != 20)
 				__builtin_trap();
-			if (http_serial_norm(q->value[i], serial) == EGCA_OK &&
+			if (egca_ca_serial_parse(q->value[i], serial) == EGCA_OK &&
 			    strlen(serial) > 40)
 				__builtin_trap();
 		}

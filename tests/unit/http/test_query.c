@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "egca/ca.h"
 #include "egca/store.h"
 #include "http/http_int.h"
 
@@ -166,14 +167,14 @@ test_serial(void **state)
 	char s[41];
 
 	(void)state;
-	assert_int_equal(http_serial_norm("00:AB:cd", s), EGCA_OK);
+	assert_int_equal(egca_ca_serial_parse("00:AB:cd", s), EGCA_OK);
 	assert_string_equal(s, "abcd");
-	assert_int_equal(http_serial_norm("00", s), EGCA_OK);
+	assert_int_equal(egca_ca_serial_parse("00", s), EGCA_OK);
 	assert_string_equal(s, "00");
-	assert_int_equal(http_serial_norm("abc", s), EGCA_ERR_INPUT);
-	assert_int_equal(http_serial_norm("", s), EGCA_ERR_INPUT);
-	assert_int_equal(http_serial_norm("zz", s), EGCA_ERR_INPUT);
-	assert_int_equal(http_serial_norm("0102030405060708091011121314151617"
+	assert_int_equal(egca_ca_serial_parse("abc", s), EGCA_ERR_INPUT);
+	assert_int_equal(egca_ca_serial_parse("", s), EGCA_ERR_INPUT);
+	assert_int_equal(egca_ca_serial_parse("zz", s), EGCA_ERR_INPUT);
+	assert_int_equal(egca_ca_serial_parse("0102030405060708091011121314151617"
 	                                  "18192021",
 	                     s),
 	    EGCA_ERR_INPUT);
