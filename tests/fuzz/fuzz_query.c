@@ -49,7 +49,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    strlen(q->value[i]) != 10 &&
 			    strlen(q->value[i]) != 20)
 				__builtin_trap();
-			if (egca_ca_serial_parse(q->value[i], serial) == EGCA_OK &&
+			if (egca_ca_serial_parse(q->value[i], serial) ==
+			        EGCA_OK &&
 			    strlen(serial) > 40)
 				__builtin_trap();
 		}

@@ -174,9 +174,10 @@ test_serial(void **state)
 	assert_int_equal(egca_ca_serial_parse("abc", s), EGCA_ERR_INPUT);
 	assert_int_equal(egca_ca_serial_parse("", s), EGCA_ERR_INPUT);
 	assert_int_equal(egca_ca_serial_parse("zz", s), EGCA_ERR_INPUT);
-	assert_int_equal(egca_ca_serial_parse("0102030405060708091011121314151617"
-	                                  "18192021",
-	                     s),
+	assert_int_equal(
+	    egca_ca_serial_parse("0102030405060708091011121314151617"
+	                         "18192021",
+	        s),
 	    EGCA_ERR_INPUT);
 }
 
