@@ -79,7 +79,7 @@ expect_exit 2 "unknown command" "$EGCA" frobnicate
 expect_exit 2 "unknown option" "$EGCA" cert list --dir "$d" --frob
 expect_exit 6 "not a data directory" "$EGCA" cert list --dir "$T/nowhere"
 expect_exit 2 "bad revocation reason" "$EGCA" cert revoke --dir "$d" --reason nonsense 01
-for c in "" init ca cert audit verify; do
+for c in "" init ca cert audit verify serve crl ocsp; do
 	expect_exit 0 "egca $c --help" "$EGCA" $c --help
 done
 finish
