@@ -82,6 +82,19 @@ enum egca_err egca_store_exec_one(struct egca_store *st, const char *sql,
     const struct store_val *param, size_t nparam, store_decode_fn decode,
     void *rec);
 
+/*
+ * Collects every row of a query, each decoded by decode into an element
+ * of elem bytes appended to l->v (grown as needed). On error l holds the
+ * elements decoded so far, for the caller's list free function.
+ */
+struct store_list {
+	void *v;
+	size_t n, cap;
+};
+enum egca_err egca_store_exec_list(struct egca_store *st, const char *sql,
+    const struct store_val *param, size_t nparam, store_decode_fn decode,
+    size_t elem, struct store_list *l);
+
 /* Row callback for "SELECT count(*)": stores the count in *(int64_t *)arg. */
 enum egca_err egca_store_count_row(
     void *arg, const struct store_val *col, size_t ncol);

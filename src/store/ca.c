@@ -141,37 +141,17 @@ egca_store_ca_get(
 	return EGCA_OK;
 }
 
-struct list_arg {
-	struct egca_ca_rec *v;
-	size_t n, cap;
-};
-
-static enum egca_err
-list_row(void *arg, const struct store_val *col, size_t ncol)
-{
-	struct list_arg *l = arg;
-	enum egca_err err;
-
-	if ((err = egca_store_grow(
-	         (void **)&l->v, &l->cap, l->n, sizeof(*l->v))) != EGCA_OK)
-		return err;
-	if ((err = decode(col, ncol, &l->v[l->n])) != EGCA_OK)
-		return err;
-	l->n++;
-	return EGCA_OK;
-}
-
 enum egca_err
 egca_store_ca_list(struct egca_store *st, struct egca_ca_rec **out, size_t *n)
 {
-	struct list_arg l = {0};
+	struct store_list l = {0};
 	enum egca_err err;
 
 	*out = NULL;
 	*n = 0;
-	if ((err = egca_store_exec(st,
-	         "SELECT " CA_COLS " FROM ca ORDER BY name", NULL, 0, list_row,
-	         &l, NULL)) != EGCA_OK) {
+	if ((err = egca_store_exec_list(st,
+	         "SELECT " CA_COLS " FROM ca ORDER BY name", NULL, 0,
+	         decode_one, sizeof(struct egca_ca_rec), &l)) != EGCA_OK) {
 		egca_store_ca_list_free(l.v, l.n);
 		return err;
 	}

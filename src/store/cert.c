@@ -182,26 +182,6 @@ egca_store_cert_set_status(struct egca_store *st, const char *ca,
 
 /* ---- listing ---- */
 
-struct list_arg {
-	struct egca_cert_rec *v;
-	size_t n, cap;
-};
-
-static enum egca_err
-list_row(void *arg, const struct store_val *col, size_t ncol)
-{
-	struct list_arg *l = arg;
-	enum egca_err err;
-
-	if ((err = egca_store_grow(
-	         (void **)&l->v, &l->cap, l->n, sizeof(*l->v))) != EGCA_OK)
-		return err;
-	if ((err = decode(col, ncol, &l->v[l->n])) != EGCA_OK)
-		return err;
-	l->n++;
-	return EGCA_OK;
-}
-
 /* Appends " AND <pre>$N<post>" to where and the value to p. */
 static void
 add_cond(char *where, size_t where_len, struct store_val *p, size_t *np,
@@ -229,7 +209,7 @@ list_query(struct egca_store *st, void *arg)
 	const struct egca_cert_filter *f = q->f;
 	struct egca_cert_rec **out = q->out;
 	size_t *n = q->n, *total = q->total;
-	struct list_arg l = {0};
+	struct store_list l = {0};
 	struct store_val p[8];
 	enum egca_err err;
 	char where[512], sql[1024];
@@ -290,8 +270,8 @@ list_query(struct egca_store *st, void *arg)
 	    "SELECT " CERT_COLS " FROM certificate WHERE 1 = 1%s"
 	    " ORDER BY issued_at, serial, ca LIMIT $%zu OFFSET $%zu",
 	    where, np - 1, np);
-	if ((err = egca_store_exec(st, sql, p, np, list_row, &l, NULL)) !=
-	    EGCA_OK)
+	if ((err = egca_store_exec_list(st, sql, p, np, decode_one,
+	         sizeof(struct egca_cert_rec), &l)) != EGCA_OK)
 		goto out;
 	*out = l.v;
 	*n = l.n;

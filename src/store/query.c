@@ -131,24 +131,10 @@ out:
 	return err;
 }
 
-struct hits {
-	struct egca_cert_hit *v;
-	size_t n, cap;
-};
-
 static enum egca_err
-hit_row(void *arg, const struct store_val *col, size_t ncol)
+decode_hit_one(const struct store_val *col, size_t ncol, void *rec)
 {
-	struct hits *l = arg;
-	enum egca_err err;
-
-	if ((err = egca_store_grow(
-	         (void **)&l->v, &l->cap, l->n, sizeof(*l->v))) != EGCA_OK)
-		return err;
-	if ((err = decode_hit(col, ncol, &l->v[l->n])) != EGCA_OK)
-		return err;
-	l->n++;
-	return EGCA_OK;
+	return decode_hit(col, ncol, rec);
 }
 
 /* A WHERE clause under construction: fixed fragments, values as $n. */
@@ -273,7 +259,7 @@ search_read(struct egca_store *st, void *arg)
 {
 	struct search_arg *a = arg;
 	const struct egca_cert_query *q = a->q;
-	struct hits l = {0};
+	struct store_list l = {0};
 	struct where w;
 	char sql[2048];
 	size_t limit;
@@ -299,8 +285,8 @@ search_read(struct egca_store *st, void *arg)
 	    " WHERE 1 = 1%s ORDER BY %s LIMIT $%zu OFFSET $%zu",
 	    q->with_der ? ", c.der" : "", w.sql, order_by(q->sort), w.np - 1,
 	    w.np);
-	if ((err = egca_store_exec(st, sql, w.p, w.np, hit_row, &l, NULL)) !=
-	    EGCA_OK)
+	if ((err = egca_store_exec_list(st, sql, w.p, w.np, decode_hit_one,
+	         sizeof(struct egca_cert_hit), &l)) != EGCA_OK)
 		goto out;
 	*a->out = l.v;
 	*a->n = l.n;
@@ -328,24 +314,29 @@ enum egca_err
 egca_store_cert_find_serial(
     struct egca_store *st, const char *serial_hex, struct egca_cert_rec *out)
 {
-	struct hits l = {0};
+	struct store_list l = {0};
 	struct store_val p[1];
 	enum egca_err err;
 
 	memset(out, 0, sizeof(*out));
 	p[0] = egca_store_text(serial_hex);
-	if ((err = egca_store_exec(st,
+	if ((err = egca_store_exec_list(st,
 	         "SELECT " HIT_COLS ", c.der" FROM_JOIN
 	         " WHERE c.serial = $1 ORDER BY c.issued_at DESC, c.ca LIMIT 1",
-	         p, 1, hit_row, &l, NULL)) != EGCA_OK)
+	         p, 1, decode_hit_one, sizeof(struct egca_cert_hit), &l)) !=
+	    EGCA_OK)
 		goto out;
 	if (l.n == 0) {
 		err = egca_err_set(
 		    EGCA_ERR_NOTFOUND, "no certificate %s", serial_hex);
 		goto out;
 	}
-	*out = l.v[0].cert;
-	memset(&l.v[0].cert, 0, sizeof(l.v[0].cert));
+	{
+		struct egca_cert_hit *first = l.v;
+
+		*out = first->cert;
+		memset(&first->cert, 0, sizeof(first->cert));
+	}
 out:
 	egca_store_cert_hit_list_free(l.v, l.n);
 	return err;

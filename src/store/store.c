@@ -97,6 +97,38 @@ egca_store_like_pattern(const char *s, int prefix_only)
 	return p;
 }
 
+struct list_gen {
+	store_decode_fn decode;
+	size_t elem;
+	struct store_list *l;
+};
+
+static enum egca_err
+list_gen_row(void *arg, const struct store_val *col, size_t ncol)
+{
+	struct list_gen *g = arg;
+	struct store_list *l = g->l;
+	enum egca_err err;
+
+	if ((err = egca_store_grow(&l->v, &l->cap, l->n, g->elem)) != EGCA_OK)
+		return err;
+	if ((err = g->decode(col, ncol, (char *)l->v + l->n * g->elem)) !=
+	    EGCA_OK)
+		return err;
+	l->n++;
+	return EGCA_OK;
+}
+
+enum egca_err
+egca_store_exec_list(struct egca_store *st, const char *sql,
+    const struct store_val *param, size_t nparam, store_decode_fn decode,
+    size_t elem, struct store_list *l)
+{
+	struct list_gen g = {decode, elem, l};
+
+	return egca_store_exec(st, sql, param, nparam, list_gen_row, &g, NULL);
+}
+
 struct one_arg {
 	store_decode_fn decode;
 	void *rec;
