@@ -4,7 +4,8 @@
 set -euo pipefail
 
 build_pkgs="build-essential cmake pkg-config libssl-dev openssl libsqlite3-dev
- sqlite3 libpq-dev libjansson-dev libmicrohttpd-dev zlib1g-dev"
+ sqlite3 libpq-dev libjansson-dev libmicrohttpd-dev zlib1g-dev libargon2-dev
+ liboath-dev libgfshare-dev"
 test_pkgs="libcmocka-dev postgresql libbcprov-java default-jdk-headless
  faketime clang libclang-rt-14-dev clang-format curl unzip python3"
 

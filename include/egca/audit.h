@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+#include "egca/buf.h"
 #include "egca/err.h"
 #include "egca/store.h"
 
@@ -60,6 +61,48 @@ struct egca_audit_report {
  */
 EGCA_MUST_CHECK enum egca_err egca_audit_verify(
     struct egca_store *st, struct egca_audit_report *report);
+
+/* ---- Browsing and export (the auditor's view; read-only) ---- */
+
+/* NULL or 0 means "any"; from inclusive, to exclusive. */
+struct egca_audit_filter {
+	const char *actor;   /* exact */
+	const char *action;  /* prefix: "auth." matches "auth.login" */
+	const char *object;  /* prefix */
+	const char *outcome; /* "success" or "failure" */
+	int64_t from, to;    /* ts bounds */
+	int64_t after_seq;   /* paging: events with seq > after_seq */
+	size_t limit;        /* 0: 100; at most 10000 (list only) */
+};
+
+/* Matching events in seq order. */
+EGCA_MUST_CHECK enum egca_err egca_audit_list(struct egca_store *st,
+    const struct egca_audit_filter *f, struct egca_audit_rec **out,
+    size_t *n);
+void egca_audit_list_free(struct egca_audit_rec *l, size_t n);
+
+enum egca_audit_format {
+	EGCA_AUDIT_JSON, /* one JSON array of event objects */
+	EGCA_AUDIT_CSV,  /* RFC 4180, header line, formula-safe cells */
+};
+/* Every matching event (no limit) into out. */
+EGCA_MUST_CHECK enum egca_err egca_audit_export(struct egca_store *st,
+    const struct egca_audit_filter *f, enum egca_audit_format fmt,
+    struct egca_buf *out);
+
+/* ---- Signed checkpoints of the chain head (SM2 audit key) ---- */
+
+struct egca_signer;
+/*
+ * Signs the current head (seq, hash, time) with key and stores it as
+ * a checkpoint; *seq receives the head seq (0: empty log, nothing
+ * done). Runs its own transaction.
+ */
+EGCA_MUST_CHECK enum egca_err egca_audit_checkpoint(struct egca_store *st,
+    struct egca_signer *key, int64_t now, int64_t *seq);
+/* Events after the newest checkpoint, and its time (0: none). */
+EGCA_MUST_CHECK enum egca_err egca_audit_checkpoint_lag(
+    struct egca_store *st, int64_t *events, int64_t *last_at);
 
 /* Computes an event's hash (exposed for tests). */
 EGCA_MUST_CHECK enum egca_err egca_audit_hash(const struct egca_audit_rec *r,

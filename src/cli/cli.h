@@ -102,6 +102,12 @@ int cmd_verify(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_crl(int argc, char **argv);
 int cmd_ocsp(int argc, char **argv);
+int cmd_operator(int argc, char **argv);
+int cmd_point(int argc, char **argv);
+int cmd_subscriber(int argc, char **argv);
+int cmd_app(int argc, char **argv);
+int cmd_loss(int argc, char **argv);
+int cmd_envelope(int argc, char **argv);
 
 /*
  * For "egca <command> <verb> [options]": prints help (exit 0) for -h or

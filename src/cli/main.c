@@ -30,6 +30,15 @@ static const char usage[] =
     "  serve           HTTP: OCSP, CRLs, repository, REST API, metrics\n"
     "  crl             CRLs: generate (full and delta), show\n"
     "  ocsp            OCSP: answer one request from a file\n"
+    "  operator        operators, roles, passwords, TOTP, API tokens\n"
+    "  point           registration points and the regions they serve\n"
+    "  subscriber      subscribers (government, enterprise, individual,\n"
+    "                  device) with checked identity numbers\n"
+    "  app             applications: submit, materials, approve, reject,\n"
+    "                  execute (new, update, extend, recover, hold,\n"
+    "                  unhold, revoke)\n"
+    "  loss            loss reports by holders: report, list, confirm\n"
+    "  envelope        open a GM/T 0009 SM2 enveloped key (holder side)\n"
     "\n"
     "Run 'egca <command> --help' for a command's options.\n"
     "The data directory is --dir DIR, else $EGCA_DIR, else ./egca-data.\n"
@@ -246,6 +255,12 @@ main(int argc, char **argv)
 	    {"serve", cmd_serve},
 	    {"crl", cmd_crl},
 	    {"ocsp", cmd_ocsp},
+	    {"operator", cmd_operator},
+	    {"point", cmd_point},
+	    {"subscriber", cmd_subscriber},
+	    {"app", cmd_app},
+	    {"loss", cmd_loss},
+	    {"envelope", cmd_envelope},
 	};
 	size_t i;
 
