@@ -77,8 +77,7 @@ struct egca_audit_filter {
 
 /* Matching events in seq order. */
 EGCA_MUST_CHECK enum egca_err egca_audit_list(struct egca_store *st,
-    const struct egca_audit_filter *f, struct egca_audit_rec **out,
-    size_t *n);
+    const struct egca_audit_filter *f, struct egca_audit_rec **out, size_t *n);
 void egca_audit_list_free(struct egca_audit_rec *l, size_t n);
 
 enum egca_audit_format {
@@ -98,8 +97,8 @@ struct egca_signer;
  * a checkpoint; *seq receives the head seq (0: empty log, nothing
  * done). Runs its own transaction.
  */
-EGCA_MUST_CHECK enum egca_err egca_audit_checkpoint(struct egca_store *st,
-    struct egca_signer *key, int64_t now, int64_t *seq);
+EGCA_MUST_CHECK enum egca_err egca_audit_checkpoint(
+    struct egca_store *st, struct egca_signer *key, int64_t now, int64_t *seq);
 /* Events after the newest checkpoint, and its time (0: none). */
 EGCA_MUST_CHECK enum egca_err egca_audit_checkpoint_lag(
     struct egca_store *st, int64_t *events, int64_t *last_at);

@@ -63,14 +63,14 @@ EGCA_MUST_CHECK enum egca_err egca_role_check(unsigned mask);
 /* ---- The caller ---- */
 
 struct egca_principal {
-	char name[64];   /* operator login; "" when anonymous */
-	char actor[96];  /* "operator:alice", "token:alice/1a2b3c4d",
-	                    "anonymous" (audit actor) */
-	unsigned roles;  /* effective roles (a token: its scope) */
-	int mfa;         /* 1: authenticated with a second factor, or a
-	                    token created by such a session */
-	int must_change; /* 1: one-time password still in use */
-	char point[64];  /* registration point id, "" none */
+	char name[64];        /* operator login; "" when anonymous */
+	char actor[96];       /* "operator:alice", "token:alice/1a2b3c4d",
+	                         "anonymous" (audit actor) */
+	unsigned roles;       /* effective roles (a token: its scope) */
+	int mfa;              /* 1: authenticated with a second factor, or a
+	                         token created by such a session */
+	int must_change;      /* 1: one-time password still in use */
+	char point[64];       /* registration point id, "" none */
 	char department[128]; /* dept-viewer: department, "" none */
 	char subscriber[33];  /* applicant: own subscriber id, "" none */
 	char session[65];     /* session id hash (hex) when by session */
@@ -81,11 +81,12 @@ void egca_principal_anonymous(struct egca_principal *p);
 
 /* ---- The policy table (src/auth/policy.c) ---- */
 
-#define EGCA_POLICY_PUBLIC 1u   /* anyone, anonymous included */
-#define EGCA_POLICY_MFA 2u      /* the caller must have p->mfa */
-#define EGCA_POLICY_CHANGES 4u  /* state-changing: CSRF checked */
-#define EGCA_POLICY_ANY_USER 8u /* any authenticated caller, even one
-                                   that still must change its password */
+#define EGCA_POLICY_PUBLIC 1u  /* anyone, anonymous included */
+#define EGCA_POLICY_MFA 2u     /* the caller must have p->mfa */
+#define EGCA_POLICY_CHANGES 4u /* state-changing: CSRF checked */
+#define EGCA_POLICY_ANY_USER                                                   \
+	8u /* any authenticated caller, even one                               \
+	      that still must change its password */
 
 struct egca_policy_rule {
 	const char *action; /* the route name, e.g. "app_approve" */
@@ -134,9 +135,9 @@ struct egca_operator_new {
 	const char *name;
 	const char *display_name; /* NULL: name */
 	unsigned roles;           /* egca_role_check'ed */
-	const char *point;      /* required for ra-operator, ra-reviewer */
-	const char *department; /* required for dept-viewer */
-	const char *subscriber; /* required for applicant */
+	const char *point;        /* required for ra-operator, ra-reviewer */
+	const char *department;   /* required for dept-viewer */
+	const char *subscriber;   /* required for applicant */
 };
 
 /* Length of the one-time credentials printed once (base32 text). */
@@ -158,8 +159,8 @@ EGCA_MUST_CHECK enum egca_err egca_auth_operator_create(
  */
 EGCA_MUST_CHECK enum egca_err egca_auth_bootstrap(const struct egca_ctx *ctx,
     const char *name, char otp[EGCA_AUTH_OTP_LEN + 1]);
-EGCA_MUST_CHECK enum egca_err egca_auth_operator_get(
-    const struct egca_ctx *ctx, const char *name, struct egca_operator_rec *out);
+EGCA_MUST_CHECK enum egca_err egca_auth_operator_get(const struct egca_ctx *ctx,
+    const char *name, struct egca_operator_rec *out);
 EGCA_MUST_CHECK enum egca_err egca_auth_operator_list(
     const struct egca_ctx *ctx, struct egca_operator_rec **out, size_t *n);
 /* Replaces the roles (egca_role_check'ed; the point etc. must fit). */
@@ -220,14 +221,14 @@ EGCA_MUST_CHECK enum egca_err egca_auth_totp_code(
 
 #define EGCA_AUTH_MAX_FAILURES 5
 #define EGCA_AUTH_LOCK_SECONDS 900
-#define EGCA_AUTH_SESSION_IDLE 900     /* seconds without a request */
-#define EGCA_AUTH_SESSION_MAX 28800    /* absolute lifetime */
+#define EGCA_AUTH_SESSION_IDLE 900  /* seconds without a request */
+#define EGCA_AUTH_SESSION_MAX 28800 /* absolute lifetime */
 
 struct egca_login {
 	const char *name;
 	const char *password;
-	const char *totp;   /* NULL when not given */
-	const char *source; /* client address, for the audit record */
+	const char *totp;        /* NULL when not given */
+	const char *source;      /* client address, for the audit record */
 	const char *old_session; /* cookie presented at login (ended) */
 };
 

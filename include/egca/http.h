@@ -20,17 +20,20 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "egca/auth.h"
 #include "egca/config.h"
 #include "egca/err.h"
 #include "egca/status.h"
 #include "egca/store.h"
 
-/* Who is asking; handlers receive it even while access is open. */
+/* Who is asking: set by the server from the session cookie, the bearer
+ * token or the TLS client certificate before any handler runs. */
 struct egca_http_caller {
-	const char *id;           /* "anonymous", "operator:alice" */
-	const char *role;         /* "reader", ... */
+	const char *id;           /* the principal's actor, e.g. "anonymous" */
+	const char *role;         /* comma-separated role names, "" none */
 	const char *scope_region; /* GB/T 2260 prefix the caller may see;
 	                             NULL: every region */
+	const struct egca_principal *principal; /* never NULL */
 };
 
 struct egca_http_config {

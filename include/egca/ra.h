@@ -98,8 +98,8 @@ EGCA_MUST_CHECK enum egca_err egca_ra_point_add_region(
 EGCA_MUST_CHECK enum egca_err egca_ra_point_get(const struct egca_ctx *ctx,
     const char *id, struct egca_point_rec *out,
     struct egca_point_region_rec **regions, size_t *nregions);
-EGCA_MUST_CHECK enum egca_err egca_ra_point_list(const struct egca_ctx *ctx,
-    struct egca_point_rec **out, size_t *n);
+EGCA_MUST_CHECK enum egca_err egca_ra_point_list(
+    const struct egca_ctx *ctx, struct egca_point_rec **out, size_t *n);
 void egca_ra_point_list_free(struct egca_point_rec *l, size_t n);
 /*
  * EGCA_OK when region is served by point (approved); EGCA_ERR_POLICY
@@ -158,11 +158,10 @@ void egca_ra_subscriber_list_free(struct egca_subscriber_rec *l, size_t n);
  */
 EGCA_MUST_CHECK enum egca_err egca_ra_subscriber_create(
     const struct egca_ctx *ctx, const struct egca_principal *p,
-    const struct egca_subscriber_new *in, const char *idem_key,
-    char id[33]);
-EGCA_MUST_CHECK enum egca_err egca_ra_subscriber_get(
-    const struct egca_ctx *ctx, const struct egca_principal *p,
-    const char *id, struct egca_subscriber_rec *out);
+    const struct egca_subscriber_new *in, const char *idem_key, char id[33]);
+EGCA_MUST_CHECK enum egca_err egca_ra_subscriber_get(const struct egca_ctx *ctx,
+    const struct egca_principal *p, const char *id,
+    struct egca_subscriber_rec *out);
 struct egca_subscriber_filter {
 	const char *type;
 	const char *name;   /* substring */
@@ -186,18 +185,18 @@ EGCA_MUST_CHECK enum egca_err egca_ra_subscriber_list(
  */
 struct egca_app_new {
 	const char *kind;
-	const char *subscriber; /* id */
-	const char *ca;         /* NULL: the default CA */
-	const char *profile;    /* new, update: required */
+	const char *subscriber;  /* id */
+	const char *ca;          /* NULL: the default CA */
+	const char *profile;     /* new, update: required */
 	const char *enc_profile; /* new with a sign+enc pair (needs KM) */
-	const uint8_t *csr_der; /* new, update, extend, recover */
+	const uint8_t *csr_der;  /* new, update, extend, recover */
 	size_t csr_len;
-	const char *subject;    /* NULL: the CSR's subject */
-	const char *serial;     /* update, extend, recover, hold, unhold,
-	                           revoke: the certificate acted on */
-	const char *reason;     /* revoke: RFC 5280 reason name */
-	int validity_days;      /* 0: the profile's default */
-	const char *note;       /* free text for reviewers */
+	const char *subject; /* NULL: the CSR's subject */
+	const char *serial;  /* update, extend, recover, hold, unhold,
+	                        revoke: the certificate acted on */
+	const char *reason;  /* revoke: RFC 5280 reason name */
+	int validity_days;   /* 0: the profile's default */
+	const char *note;    /* free text for reviewers */
 };
 
 struct egca_app_rec {
@@ -221,7 +220,7 @@ struct egca_app_rec {
 	int64_t submitted_at;
 	char *digest; /* SM3 hex over the content and material digests */
 	int required_approvals;
-	int approvals; /* valid approvals (bound to the current digest) */
+	int approvals;    /* valid approvals (bound to the current digest) */
 	char *decided_by; /* rejecter, or the approver that reached M */
 	char *reject_reason;
 	char *result_serial; /* certificate issued by execution */
@@ -278,8 +277,8 @@ void egca_ra_material_list_free(struct egca_material_rec *l, size_t n);
  */
 EGCA_MUST_CHECK enum egca_err egca_ra_material_add(const struct egca_ctx *ctx,
     const struct egca_principal *p, const char *app, const char *type,
-    const char *media, const char *filename, const uint8_t *data,
-    size_t len, char id[33]);
+    const char *media, const char *filename, const uint8_t *data, size_t len,
+    char id[33]);
 EGCA_MUST_CHECK enum egca_err egca_ra_material_list(const struct egca_ctx *ctx,
     const struct egca_principal *p, const char *app,
     struct egca_material_rec **out, size_t *n);
@@ -341,8 +340,8 @@ EGCA_MUST_CHECK enum egca_err egca_ra_app_execute(const struct egca_ctx *ctx,
 struct egca_loss_report {
 	const char *ca; /* NULL: default CA */
 	const char *serial;
-	const char *code;      /* revocation code, or NULL */
-	const uint8_t *sig;    /* signature, or NULL */
+	const char *code;   /* revocation code, or NULL */
+	const uint8_t *sig; /* signature, or NULL */
 	size_t sig_len;
 	int64_t time;          /* signed time */
 	const char *statement; /* holder's words, optional */

@@ -127,12 +127,13 @@ egca_authorize(const struct egca_principal *p, const char *action)
 	if (r->flags & EGCA_POLICY_ANY_USER)
 		return EGCA_OK;
 	if (p->must_change)
-		return egca_err_set(EGCA_ERR_POLICY,
-		    "change the one-time password first");
+		return egca_err_set(
+		    EGCA_ERR_POLICY, "change the one-time password first");
 	/* A role able to cause issuance acts only with a second factor. */
-	if (((p->roles & EGCA_ROLE_NEEDS_MFA) || (r->flags & EGCA_POLICY_MFA)) &&
+	if (((p->roles & EGCA_ROLE_NEEDS_MFA) ||
+	        (r->flags & EGCA_POLICY_MFA)) &&
 	    !p->mfa)
-		return egca_err_set(EGCA_ERR_POLICY,
-		    "%s needs a second factor (TOTP)", action);
+		return egca_err_set(
+		    EGCA_ERR_POLICY, "%s needs a second factor (TOTP)", action);
 	return EGCA_OK;
 }

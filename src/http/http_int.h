@@ -25,6 +25,7 @@ struct http_app {
 };
 
 #define HTTP_MAX_HEADERS 8
+#define HTTP_MAX_PARAMS 4
 
 struct http_header {
 	const char *name;
@@ -57,7 +58,13 @@ struct http_req {
 	const char *rid; /* request id */
 	int64_t now;
 	int on_worker; /* 1 when running on a worker thread */
-	void *state;   /* per-request handler state between the two runs */
+	/* The '*' segments of the route's pattern, percent-decoded. */
+	const char *param[HTTP_MAX_PARAMS];
+	size_t nparam;
+	char param_buf[256];
+	const char *idem_key; /* Idempotency-Key header, or NULL */
+	const char *source;   /* the client's address ("127.0.0.1") */
+	void *state; /* per-request handler state between the two runs */
 	void (*state_free)(void *);
 };
 
@@ -244,6 +251,84 @@ void http_openapi(
 void http_healthz(
     struct http_req *, const struct egca_http_caller *, struct http_resp *);
 void http_metrics_get(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_session_login(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_session_get(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_session_logout(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_me_password(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_me_totp_enroll(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_me_totp_confirm(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_token_create(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_token_list(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_token_revoke(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_operator_create(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_operator_list(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_operator_get(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_operator_roles(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_operator_disable(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_operator_enable(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_operator_unlock(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_operator_reset(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_point_create(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_point_list(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_point_get(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_point_region(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_subscriber_create(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_subscriber_list(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_subscriber_get(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_app_submit(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_app_list(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_app_get(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_material_add(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_material_list(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_material_get(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_app_approve(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_app_reject(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_app_execute(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_loss_report(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_loss_list(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_loss_confirm(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_audit_list(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_audit_export(
+    struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_audit_verify(
     struct http_req *, const struct egca_http_caller *, struct http_resp *);
 
 #endif

@@ -89,7 +89,9 @@ struct egca_http_server {
 	uint16_t port;
 };
 
-static const struct egca_http_caller anonymous = {"anonymous", "reader", NULL};
+static const struct egca_principal anonymous_principal = {.actor = "anonymous"};
+static const struct egca_http_caller anonymous = {
+    "anonymous", "", NULL, &anonymous_principal};
 
 void
 egca_http_config_default(struct egca_http_config *c)
