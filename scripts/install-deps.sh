@@ -7,7 +7,8 @@ build_pkgs="build-essential cmake pkg-config libssl-dev openssl libsqlite3-dev
  sqlite3 libpq-dev libjansson-dev libmicrohttpd-dev zlib1g-dev libargon2-dev
  liboath-dev libgfshare-dev"
 test_pkgs="libcmocka-dev postgresql libbcprov-java default-jdk-headless
- faketime clang libclang-rt-14-dev clang-format curl unzip python3"
+ faketime clang libclang-rt-14-dev clang-format curl unzip python3
+ oathtool"
 
 want="$build_pkgs"
 if [ "${1:-}" = "--test" ]; then
