@@ -186,6 +186,52 @@ EGCA_MUST_CHECK enum egca_err http_query_or_problem(const struct http_req *r,
 /* "2026-11-25T10:00:00Z" */
 void http_time_iso(int64_t t, char out[32]);
 
+/*
+ * Strict JSON request bodies (json_body.c). A body is one object whose
+ * members are listed in a table; every refusal is answered as a problem
+ * naming the member in `param`:
+ *   Content-Type other than application/json → 415;
+ *   malformed JSON, duplicate member, not an object, nested deeper than
+ *   8 → 400 EGCA-BAD-REQUEST;
+ *   unknown member, wrong type, string too long or with control
+ *   characters, required member missing → 400 EGCA-BAD-PARAM.
+ * null counts as absent for optional members. An empty body is an empty
+ * object (so bodiless POSTs work) unless a member is required.
+ */
+enum http_jtype {
+	HTTP_JSTR = 1, /* string (UTF-8, no NUL) */
+	HTTP_JINT,     /* integer (not a real) */
+	HTTP_JBOOL,    /* true or false */
+};
+#define HTTP_JREQUIRED 1u  /* must be present and not null */
+#define HTTP_JMULTILINE 2u /* string may hold tab, CR, LF (PEM, notes) */
+
+struct http_jfield {
+	const char *name;
+	enum http_jtype type;
+	unsigned flags; /* HTTP_J* */
+	size_t max;     /* strings: most bytes; 0: 4096 */
+};
+
+/*
+ * Parses and checks r's body against fields. EGCA_OK with *doc (free
+ * with json_decref); otherwise out holds the problem, *doc is NULL.
+ */
+EGCA_MUST_CHECK enum egca_err http_json_body(const struct http_req *r,
+    const struct http_jfield *fields, size_t nfields, json_t **doc,
+    struct http_resp *out);
+/* Member values of a checked body: NULL / dflt when absent or null. */
+const char *http_jstr(const json_t *doc, const char *name);
+int64_t http_jint(const json_t *doc, const char *name, int64_t dflt);
+int http_jbool(const json_t *doc, const char *name, int dflt);
+/*
+ * As http_problem_err, but an EGCA_ERR_INPUT whose detail starts with
+ * one of names ("uscc: check character") becomes 400 EGCA-BAD-PARAM
+ * with param set to that name. names is NULL-terminated.
+ */
+void http_problem_field(struct http_resp *out, const struct http_req *r,
+    enum egca_err e, const char *const *names);
+
 /* Metrics (metrics.c). */
 struct http_metrics;
 struct egca_ocsp_answer;
