@@ -139,6 +139,15 @@ EGCA_MUST_CHECK enum egca_err egca_crypto_key_load(
 EGCA_MUST_CHECK enum egca_err egca_crypto_passphrase_read(
     const char *file, int confirm, char **pass, size_t *pass_len);
 void egca_crypto_passphrase_free(char *pass, size_t pass_len);
+/*
+ * Other secrets read the same way (operator passwords, API tokens):
+ * the first line of file, or the terminal with echo off showing prompt,
+ * then repeat (when not NULL; both entries must match). No minimum
+ * length: the caller applies its own policy. Free with
+ * egca_crypto_passphrase_free().
+ */
+EGCA_MUST_CHECK enum egca_err egca_crypto_secret_read(const char *file,
+    const char *prompt, const char *repeat, char **secret, size_t *secret_len);
 
 /* Process hardening: no core dumps, PR_SET_DUMPABLE 0, secure heap. */
 void egca_crypto_harden_process(void);

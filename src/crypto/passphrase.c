@@ -157,8 +157,9 @@ out:
 	return rc;
 }
 
+/* prompt, then repeat (when not NULL) which must match. */
 static enum egca_err
-from_tty(int confirm, char **pass, size_t *pass_len)
+from_tty(const char *prompt, const char *repeat, char **pass, size_t *pass_len)
 {
 	char *a = NULL, *b = NULL;
 	size_t a_len = 0, b_len = 0;
@@ -170,16 +171,14 @@ from_tty(int confirm, char **pass, size_t *pass_len)
 		    "no terminal to read the passphrase from (%s); use a "
 		    "passphrase file",
 		    strerror(errno));
-	if ((rc = tty_line(fd, confirm ? "New passphrase: " : "Passphrase: ",
-	         &a, &a_len)) != EGCA_OK)
+	if ((rc = tty_line(fd, prompt, &a, &a_len)) != EGCA_OK)
 		goto out;
-	if (confirm) {
-		if ((rc = tty_line(fd, "Repeat passphrase: ", &b, &b_len)) !=
-		    EGCA_OK)
+	if (repeat != NULL) {
+		if ((rc = tty_line(fd, repeat, &b, &b_len)) != EGCA_OK)
 			goto out;
 		if (a_len != b_len || CRYPTO_memcmp(a, b, a_len) != 0) {
 			rc = egca_err_set(
-			    EGCA_ERR_INPUT, "the passphrases do not match");
+			    EGCA_ERR_INPUT, "the two entries do not match");
 			goto out;
 		}
 	}
@@ -207,7 +206,8 @@ egca_crypto_passphrase_read(
 	if (file != NULL)
 		rc = from_file(file, &p, &n);
 	else
-		rc = from_tty(confirm, &p, &n);
+		rc = from_tty(confirm ? "New passphrase: " : "Passphrase: ",
+		    confirm ? "Repeat passphrase: " : NULL, &p, &n);
 	if (rc != EGCA_OK)
 		return rc;
 	if (confirm && n < PASS_MIN) {
@@ -218,6 +218,17 @@ egca_crypto_passphrase_read(
 	*pass = p;
 	*pass_len = n;
 	return EGCA_OK;
+}
+
+enum egca_err
+egca_crypto_secret_read(const char *file, const char *prompt,
+    const char *repeat, char **secret, size_t *secret_len)
+{
+	*secret = NULL;
+	*secret_len = 0;
+	if (file != NULL)
+		return from_file(file, secret, secret_len);
+	return from_tty(prompt, repeat, secret, secret_len);
 }
 
 void
