@@ -64,6 +64,8 @@ struct http_req {
 	char param_buf[256];
 	const char *idem_key; /* Idempotency-Key header, or NULL */
 	const char *source;   /* the client's address ("127.0.0.1") */
+	const char *session_cookie; /* egca_session cookie, login route only */
+	int tls;                    /* 1: the request came over TLS */
 	void *state; /* per-request handler state between the two runs */
 	void (*state_free)(void *);
 };
@@ -88,6 +90,13 @@ extern const size_t http_nroutes;
  */
 const struct http_route *http_route_find(const char *method, const char *path,
     const char **rest, unsigned *status, const char **allow);
+/*
+ * As http_route_find, filling r->rest and the '*' segments
+ * (r->param[], r->nparam, r->param_buf) of the route found.
+ */
+const struct http_route *http_route_match(const char *method,
+    const char *path, struct http_req *r, unsigned *status,
+    const char **allow);
 
 /* Response helpers (problem.c) */
 void http_resp_clear(struct http_resp *out);

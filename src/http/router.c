@@ -1,6 +1,21 @@
 /*
- * The route table: one line per resource, matched on the raw path
- * (exact, or a prefix ending in '/'). HEAD is served wherever GET is.
+ * The route table: one line per resource, matched on the raw path. A
+ * route's name is also its action in the policy table (auth/policy.c),
+ * so which route a path reaches decides who may call it.
+ *
+ * Three kinds of path, tried in this order (the first kind with a
+ * matching path decides; within a kind, table order):
+ *   exact    "/api/v1/tokens"
+ *   pattern  "/api/v1/tokens/x/revoke": a '*' segment matches one
+ *            non-empty segment, percent-decoded strictly into r->param[]
+ *   prefix   "/crl/": ends in '/', the rest goes to the handler.
+ * Literal segments are compared byte for byte on the raw path: no case
+ * folding, no percent-decoding, no dot-segment or "//" removal, so a
+ * variant of a path ("/API/...", "/api/v1/%6fperators", "/api/v1/./x",
+ * "//api/...", a trailing '/') matches nothing, never another route. A
+ * captured segment must not decode to "", ".", "..", or contain '/' or
+ * control characters. HEAD is served wherever GET is; the method is the
+ * request line's (override headers are not looked at).
  */
 #include <string.h>
 
@@ -75,52 +90,158 @@ const struct http_route http_routes[] = {
 };
 const size_t http_nroutes = sizeof(http_routes) / sizeof(http_routes[0]);
 
-static int
-path_match(const char *pattern, const char *path, const char **rest)
+enum kind { K_EXACT, K_PATTERN, K_PREFIX };
+
+static enum kind
+path_kind(const char *pattern)
 {
 	size_t n = strlen(pattern);
 
-	if (pattern[n - 1] == '/') {
-		/* A prefix route needs something after the slash. */
-		if (strncmp(pattern, path, n) != 0 || path[n] == '\0')
+	if (n > 0 && pattern[n - 1] == '/')
+		return K_PREFIX;
+	return strchr(pattern, '*') != NULL ? K_PATTERN : K_EXACT;
+}
+
+/* Decodes one captured segment into r->param_buf; 0 when unfit. */
+static int
+capture(struct http_req *r, size_t *used, const char *seg, size_t len)
+{
+	char *d = r->param_buf + *used;
+	size_t room = sizeof(r->param_buf) - *used, dl, i;
+
+	if (len == 0 || r->nparam >= HTTP_MAX_PARAMS || room < 2)
+		return 0;
+	if (http_pct_decode(seg, len, 0, d, room - 1, &dl) != EGCA_OK)
+		return 0;
+	if (dl == 0 || (dl == 1 && d[0] == '.') ||
+	    (dl == 2 && d[0] == '.' && d[1] == '.') || !http_utf8_valid(d, dl))
+		return 0;
+	for (i = 0; i < dl; i++)
+		if (d[i] == '/' || (unsigned char)d[i] < 0x20 || d[i] == 0x7f)
 			return 0;
-		*rest = path + n;
+	d[dl] = '\0';
+	r->param[r->nparam++] = d;
+	*used += dl + 1;
+	return 1;
+}
+
+/* A pattern of literal and '*' segments against the whole raw path. */
+static int
+pattern_match(const char *pat, const char *path, struct http_req *r)
+{
+	const char *p = pat, *q = path, *pe, *qe;
+	size_t pl, ql, used = 0;
+
+	r->nparam = 0;
+	for (;;) {
+		/* Both are at a '/' (the first) or just past one. */
+		if ((*p == '/') != (*q == '/'))
+			return 0;
+		if (*p == '/') {
+			p++;
+			q++;
+		}
+		pe = strchr(p, '/');
+		qe = strchr(q, '/');
+		pl = pe ? (size_t)(pe - p) : strlen(p);
+		ql = qe ? (size_t)(qe - q) : strlen(q);
+		if (pl == 1 && p[0] == '*') {
+			if (!capture(r, &used, q, ql))
+				return 0;
+		} else if (pl != ql || memcmp(p, q, pl) != 0) {
+			return 0;
+		}
+		p += pl;
+		q += ql;
+		if (*p == '\0' || *q == '\0')
+			return *p == '\0' && *q == '\0';
+	}
+}
+
+static int
+path_match(const struct http_route *rt, enum kind k, const char *path,
+    struct http_req *r)
+{
+	size_t n = strlen(rt->path);
+
+	switch (k) {
+	case K_EXACT:
+		if (strcmp(rt->path, path) != 0)
+			return 0;
+		r->rest = path + n;
+		r->nparam = 0;
+		return 1;
+	case K_PATTERN:
+		if (!pattern_match(rt->path, path, r))
+			return 0;
+		r->rest = path + strlen(path);
+		return 1;
+	case K_PREFIX:
+	default:
+		/* A prefix route needs something after the slash. */
+		if (strncmp(rt->path, path, n) != 0 || path[n] == '\0')
+			return 0;
+		r->rest = path + n;
+		r->nparam = 0;
 		return 1;
 	}
-	if (strcmp(pattern, path) != 0)
-		return 0;
-	*rest = path + n;
-	return 1;
+}
+
+const struct http_route *
+http_route_match(const char *method, const char *path, struct http_req *r,
+    unsigned *status, const char **allow)
+{
+	const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
+	struct http_req scratch;
+	unsigned seen;
+	size_t i;
+	int k;
+
+	*status = 404;
+	*allow = NULL;
+	for (k = K_EXACT; k <= K_PREFIX; k++) {
+		seen = 0;
+		for (i = 0; i < http_nroutes; i++) {
+			if (path_kind(http_routes[i].path) != (enum kind)k)
+				continue;
+			if (strcmp(http_routes[i].method, m) == 0 &&
+			    path_match(&http_routes[i], (enum kind)k, path, r))
+				return &http_routes[i];
+			/* Another method's route: for Allow only. */
+			memset(&scratch, 0, sizeof(scratch));
+			if (path_match(
+			        &http_routes[i], (enum kind)k, path, &scratch))
+				seen |=
+				    strcmp(http_routes[i].method, "GET") == 0
+				    ? 1u
+				    : 2u;
+		}
+		if (seen != 0) {
+			/* /ocsp takes POST, /ocsp/<b64> GET: Allow names both.
+			 */
+			if (strcmp(path, "/ocsp") == 0 ||
+			    strncmp(path, "/ocsp/", 6) == 0)
+				seen = 3;
+			*allow = seen == 3 ? "GET, HEAD, POST"
+			    : seen == 1    ? "GET, HEAD"
+			                   : "POST";
+			*status = 405;
+			return NULL;
+		}
+	}
+	r->nparam = 0;
+	return NULL;
 }
 
 const struct http_route *
 http_route_find(const char *method, const char *path, const char **rest,
     unsigned *status, const char **allow)
 {
-	const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
-	const char *r;
-	size_t i;
-	int path_seen = 0;
+	struct http_req r;
+	const struct http_route *rt;
 
-	*status = 404;
-	*allow = NULL;
-	for (i = 0; i < http_nroutes; i++) {
-		if (!path_match(http_routes[i].path, path, &r))
-			continue;
-		if (strcmp(http_routes[i].method, m) == 0) {
-			*rest = r;
-			return &http_routes[i];
-		}
-		path_seen = 1;
-		*allow = strcmp(http_routes[i].method, "GET") == 0
-		    ? "GET, HEAD"
-		    : http_routes[i].method;
-	}
-	if (path_seen) {
-		/* /ocsp takes POST, /ocsp/<b64> GET: Allow names both. */
-		if (strncmp(path, "/ocsp", 5) == 0)
-			*allow = "GET, HEAD, POST";
-		*status = 405;
-	}
-	return NULL;
+	memset(&r, 0, sizeof(r));
+	rt = http_route_match(method, path, &r, status, allow);
+	*rest = rt != NULL ? r.rest : NULL;
+	return rt;
 }
