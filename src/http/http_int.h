@@ -211,6 +211,7 @@ enum http_jtype {
 	HTTP_JSTR = 1, /* string (UTF-8, no NUL) */
 	HTTP_JINT,     /* integer (not a real) */
 	HTTP_JBOOL,    /* true or false */
+	HTTP_JSTRS,    /* array of 0..16 strings (max applies to each) */
 };
 #define HTTP_JREQUIRED 1u  /* must be present and not null */
 #define HTTP_JMULTILINE 2u /* string may hold tab, CR, LF (PEM, notes) */

@@ -98,8 +98,38 @@ type_name(enum http_jtype t)
 		return "an integer";
 	case HTTP_JBOOL:
 		return "true or false";
+	case HTTP_JSTRS:
+		return "an array of strings";
 	}
 	return "?";
+}
+
+/* An array of at most 16 strings, each as a HTTP_JSTR member. */
+static int
+strs_ok(const struct http_req *r, const struct http_jfield *f, const json_t *v,
+    size_t max, struct http_resp *out)
+{
+	const json_t *x;
+	size_t i;
+
+	if (!json_is_array(v) || json_array_size(v) > 16) {
+		http_problem(out, r, 400, "EGCA-BAD-PARAM", f->name,
+		    "member '%s': expected an array of at most 16 strings",
+		    f->name);
+		return 0;
+	}
+	for (i = 0; i < json_array_size(v); i++) {
+		x = json_array_get(v, i);
+		if (!json_is_string(x) || json_string_length(x) > max ||
+		    !text_ok(json_string_value(x), json_string_length(x), 0)) {
+			http_problem(out, r, 400, "EGCA-BAD-PARAM", f->name,
+			    "member '%s': item %zu is not a string of at "
+			    "most %zu bytes without control characters",
+			    f->name, i, max);
+			return 0;
+		}
+	}
+	return 1;
 }
 
 /* Checks one member's value; answers out and returns 0 when bad. */
@@ -120,6 +150,8 @@ member_ok(const struct http_req *r, const struct http_jfield *f,
 	case HTTP_JBOOL:
 		ok = json_is_boolean(v);
 		break;
+	case HTTP_JSTRS:
+		return strs_ok(r, f, v, max, out);
 	default:
 		ok = 0;
 	}
