@@ -79,6 +79,8 @@ struct http_route {
 	const char *path;   /* exact, or a prefix when it ends in '/' */
 	http_handler fn;
 	int worker; /* always run on a worker thread */
+	/* Largest request body; 0: the server's (egca_http_config). */
+	size_t max_body;
 };
 
 /* router.c */
