@@ -9,9 +9,11 @@
  * runs on a worker pool of its own while the connection is suspended,
  * so a connection thread never signs.
  *
- * What this module does not do yet: authentication and authorisation.
- * Every handler receives the caller (struct egca_http_caller); for now
- * it is an anonymous reader with full read scope.
+ * Authentication and authorisation happen in the server before any
+ * handler runs (bearer token, session cookie with CSRF token, or TLS
+ * client certificate; then the policy table with the route's name as
+ * the action). Every handler receives the caller (struct
+ * egca_http_caller); public routes may be anonymous.
  */
 #ifndef EGCA_HTTP_H
 #define EGCA_HTTP_H
@@ -49,6 +51,9 @@ struct egca_http_config {
 	size_t max_body;           /* request bodies (default 64 KiB) */
 	const char *tls_cert_pem;  /* PEM text, or NULL for plain HTTP */
 	const char *tls_key_pem;
+	/* PEM CA certificates whose TLS client certificates identify
+	   operators (egca_auth_cert_login); NULL: none asked for. */
+	const char *tls_client_ca_pem;
 	FILE *access_log; /* one key=value line per request (default stderr) */
 };
 

@@ -30,6 +30,9 @@ static const char help[] =
     "  --tls-cert FILE          serve HTTPS with this certificate chain\n"
     "  --tls-key FILE           and this unencrypted key (PEM; RSA or\n"
     "                           ECDSA: the TLS library has no SM2)\n"
+    "  --tls-client-ca FILE     ask HTTPS clients for a certificate issued\n"
+    "                           by these CAs (PEM); a registered one logs\n"
+    "                           its operator in\n"
     "  --threads N              connection threads (default: CPUs)\n"
     "  --access-log FILE        access log (default: standard error)\n"
     "\n"
@@ -128,13 +131,14 @@ cmd_serve(int argc, char **argv)
 	    {"passphrase-file", required_argument, NULL, 'p'},
 	    {"tls-cert", required_argument, NULL, 'c'},
 	    {"tls-key", required_argument, NULL, 'k'},
+	    {"tls-client-ca", required_argument, NULL, 'C'},
 	    {"threads", required_argument, NULL, 't'},
 	    {"access-log", required_argument, NULL, 'a'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *dir = NULL, *passfile = NULL, *cert_file = NULL;
-	const char *key_file = NULL, *log_file = NULL;
+	const char *key_file = NULL, *log_file = NULL, *client_ca_file = NULL;
 	struct egca_http_config hc;
 	struct egca_status_config sc;
 	struct egca_status *status = NULL;
@@ -145,6 +149,7 @@ cmd_serve(int argc, char **argv)
 	pthread_t tick_th;
 	sigset_t set;
 	char addr[64], *pass = NULL, *tls_cert = NULL, *tls_key = NULL;
+	char *tls_client_ca = NULL;
 	size_t pass_len = 0;
 	int c, sig, threads = 0, ticking = 0, opened = 0;
 	FILE *logf = NULL;
@@ -174,6 +179,9 @@ cmd_serve(int argc, char **argv)
 		case 'k':
 			key_file = optarg;
 			break;
+		case 'C':
+			client_ca_file = optarg;
+			break;
 		case 't':
 			e = cli_parse_int(
 			    "--threads", optarg, 1, 256, &threads);
@@ -193,6 +201,9 @@ cmd_serve(int argc, char **argv)
 	if ((cert_file == NULL) != (key_file == NULL))
 		return cli_usage_error(
 		    "serve", "--tls-cert and --tls-key go together");
+	if (client_ca_file != NULL && cert_file == NULL)
+		return cli_usage_error(
+		    "serve", "--tls-client-ca needs --tls-cert and --tls-key");
 	hc.listen_addr = addr;
 	if (threads > 0)
 		hc.threads = hc.workers = (unsigned)threads;
@@ -207,6 +218,10 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	hc.tls_cert_pem = tls_cert;
 	hc.tls_key_pem = tls_key;
+	if (client_ca_file != NULL &&
+	    (e = read_text(client_ca_file, &tls_client_ca)) != EGCA_OK)
+		goto out;
+	hc.tls_client_ca_pem = tls_client_ca;
 	if (log_file != NULL) {
 		if ((logf = fopen(log_file, "a")) == NULL) {
 			e = egca_err_set(
@@ -273,6 +288,7 @@ out:
 		free(tls_key);
 	}
 	free(tls_cert);
+	free(tls_client_ca);
 	if (opened)
 		cli_close(&env);
 	return cli_fail(e);

@@ -120,24 +120,40 @@ http_status_text(unsigned status)
 		return "OK";
 	case 304:
 		return "Not Modified";
+	case 201:
+		return "Created";
+	case 204:
+		return "No Content";
 	case 400:
 		return "Bad Request";
+	case 401:
+		return "Unauthorized";
 	case 403:
 		return "Forbidden";
 	case 404:
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
 	case 413:
 		return "Content Too Large";
 	case 414:
 		return "URI Too Long";
 	case 415:
 		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Content";
+	case 423:
+		return "Locked";
+	case 429:
+		return "Too Many Requests";
 	case 431:
 		return "Request Header Fields Too Large";
 	case 500:
 		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
 	case 503:
 		return "Service Unavailable";
 	default:
@@ -186,8 +202,29 @@ http_problem_err(
 		http_problem(out, r, 400, "EGCA-BAD-REQUEST", NULL, "%s",
 		    egca_err_detail());
 		return;
-	case EGCA_ERR_STORE:
+	case EGCA_ERR_AUTH:
+		http_problem(out, r, 401, "EGCA-UNAUTHENTICATED", NULL, "%s",
+		    egca_err_detail());
+		http_resp_header(out, "WWW-Authenticate", "Bearer");
+		return;
+	case EGCA_ERR_POLICY:
+		http_problem(out, r, 403, "EGCA-FORBIDDEN", NULL, "%s",
+		    egca_err_detail());
+		return;
+	case EGCA_ERR_STATE:
+		http_problem(
+		    out, r, 409, "EGCA-STATE", NULL, "%s", egca_err_detail());
+		return;
+	case EGCA_ERR_EXISTS:
+		http_problem(
+		    out, r, 409, "EGCA-EXISTS", NULL, "%s", egca_err_detail());
+		return;
 	case EGCA_ERR_CONFLICT:
+		/* A concurrent change won: the caller may retry. */
+		http_problem(out, r, 409, "EGCA-CONFLICT", NULL, "%s",
+		    egca_err_detail());
+		return;
+	case EGCA_ERR_STORE:
 	case EGCA_ERR_NOMEM:
 		egca_log_err("event=http_error rid=%s err=%s detail=\"%s\"",
 		    r && r->rid ? r->rid : "-", egca_err_name(e),

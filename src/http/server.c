@@ -13,6 +13,16 @@
  *
  * The raw request URI is taken from MHD's URI log callback, so paths and
  * query strings are decoded here, strictly, once.
+ *
+ * Before any handler runs, every request is authenticated and
+ * authorised (authenticate()): a bearer token, else the egca_session
+ * cookie (with X-CSRF-Token for anything that changes state), else a
+ * TLS client certificate (when serve trusts a client CA), else the
+ * anonymous caller; then egca_authorize() with the route's name as the
+ * action. Refusals are 401 or 403 and audited ("auth.deny"); when the
+ * store cannot answer (the credential lookup or the audit record) the
+ * answer is 503 and the handler never runs. Public routes (OCSP, CRLs,
+ * the repository) called without credentials touch no store here.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -21,12 +31,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 
 #include "egca/crypto.h"
 #include "egca/log.h"
@@ -39,6 +52,10 @@
 #define BODY_KEEP 4096
 /* One access-log line: the path is cut at 512 bytes, 4 each escaped. */
 #define LOG_LINE_MAX 4096
+/* Longest Idempotency-Key accepted. */
+#define IDEM_MAX 128
+/* Longest credential looked at (tokens are 48 characters, ids 64). */
+#define CRED_MAX 128
 
 enum rstate {
 	RS_NEW,    /* URI seen, handler not called yet */
@@ -73,6 +90,12 @@ struct conn {
 	struct http_resp resp;
 	unsigned status;
 	size_t bytes;
+	/* who is calling (authenticate) */
+	struct egca_principal prin;
+	struct egca_http_caller caller;
+	char roles[160];
+	char idem[IDEM_MAX + 1];
+	char cookie[CRED_MAX + 1];
 };
 
 struct egca_http_server {
@@ -87,11 +110,9 @@ struct egca_http_server {
 	atomic_uint_fast64_t rid_seq;
 	atomic_int inflight;
 	uint16_t port;
+	int tls;       /* served over TLS */
+	int client_ca; /* client certificates requested and checked */
 };
-
-static const struct egca_principal anonymous_principal = {.actor = "anonymous"};
-static const struct egca_http_caller anonymous = {
-    "anonymous", "", NULL, &anonymous_principal};
 
 void
 egca_http_config_default(struct egca_http_config *c)
@@ -128,6 +149,9 @@ req_reset(struct conn *c)
 	if (c->r.state_free != NULL)
 		c->r.state_free(c->r.state);
 	http_resp_clear(&c->resp);
+	/* Bodies may hold passwords: wiped before the buffer is reused. */
+	if (c->body.len > 0)
+		OPENSSL_cleanse(c->body.data, c->body.len);
 	/* The body buffer is kept for the connection's next request. */
 	if (c->body.cap > BODY_KEEP)
 		egca_buf_free(&c->body);
@@ -137,6 +161,8 @@ req_reset(struct conn *c)
 	c->uri = NULL;
 	c->active = 0;
 	memset(&c->r, 0, sizeof(c->r));
+	if (c->cookie[0] != '\0')
+		OPENSSL_cleanse(c->cookie, sizeof(c->cookie));
 }
 
 /* Bounded appends to a log line on the stack. */
@@ -455,6 +481,253 @@ problem_now(struct conn *c, struct MHD_Connection *mc, unsigned status,
 	return queue(c, mc);
 }
 
+/* 1 when s is printable ASCII (header values kept for handlers). */
+static int
+printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* The egca_session cookies of a request (MHD parses Cookie). */
+struct cookies {
+	const char *value;
+	unsigned n;
+};
+
+static enum MHD_Result
+cookie_it(
+    void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct cookies *k = cls;
+
+	(void)kind;
+	if (key != NULL && strcmp(key, "egca_session") == 0) {
+		k->value = value;
+		k->n++;
+	}
+	return MHD_YES;
+}
+
+/* The caller record handlers see, from c->prin. */
+static void
+caller_fill(struct conn *c)
+{
+	egca_role_format(c->prin.roles, c->roles, sizeof(c->roles));
+	c->caller.id = c->prin.actor;
+	c->caller.role = c->roles;
+	c->caller.scope_region = NULL;
+	c->caller.principal = &c->prin;
+}
+
+/*
+ * The SHA-256 (hex) of the client's TLS certificate, verified against
+ * the trusted client CAs: 1 with hex set, 0 when the client sent none,
+ * -1 when it sent one that does not verify.
+ */
+static int
+client_cert(struct MHD_Connection *mc, char hex[65])
+{
+	const union MHD_ConnectionInfo *ci;
+	const gnutls_datum_t *peers;
+	gnutls_session_t ts;
+	unsigned n = 0, st = 0;
+	uint8_t h[32];
+
+	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci == NULL || ci->tls_session == NULL)
+		return 0;
+	ts = (gnutls_session_t)ci->tls_session;
+	if ((peers = gnutls_certificate_get_peers(ts, &n)) == NULL || n == 0)
+		return 0;
+	/* Chain, validity and signature against MHD_OPTION_HTTPS_MEM_TRUST. */
+	if (gnutls_certificate_verify_peers2(ts, &st) != GNUTLS_E_SUCCESS ||
+	    st != 0)
+		return -1;
+	if (egca_crypto_sha256(peers[0].data, peers[0].size, h) != EGCA_OK)
+		return -1;
+	egca_hex_encode(h, sizeof(h), hex);
+	return 1;
+}
+
+/* The token of "Authorization: Bearer <token>", or NULL. */
+static const char *
+bearer(const char *v)
+{
+	if (strncasecmp(v, "Bearer ", 7) != 0)
+		return NULL;
+	v += 7;
+	while (*v == ' ')
+		v++;
+	if (*v == '\0' || strlen(v) > CRED_MAX || !printable(v) ||
+	    strchr(v, ' ') != NULL)
+		return NULL;
+	return v;
+}
+
+/* A refusal: the problem answered and the audit record. */
+struct deny {
+	unsigned status; /* 401, 403 */
+	const char *code;
+	const char *msg;    /* for the client */
+	const char *reason; /* for the audit record */
+};
+
+/*
+ * Who is calling, and whether the route's action is allowed for them
+ * (see the file comment). Returns 0 to go on to the handler, 1 when
+ * c->resp holds the answer (401, 403, 503).
+ */
+static int
+authenticate(
+    struct egca_http_server *s, struct conn *c, struct MHD_Connection *mc)
+{
+	const char *name = c->route->name, *authz, *csrf, *token = NULL;
+	const struct egca_policy_rule *rule = egca_policy_find(name);
+	int pub = rule != NULL && (rule->flags & EGCA_POLICY_PUBLIC) != 0;
+	int changes, cert = 0;
+	struct cookies ck = {NULL, 0};
+	struct egca_store *st = NULL;
+	struct egca_ctx ctx;
+	struct deny d = {0, NULL, NULL, NULL};
+	char hex[65], reason[300], why[200];
+	enum egca_err e = EGCA_OK;
+
+	egca_principal_anonymous(&c->prin);
+	caller_fill(c);
+	authz = MHD_lookup_connection_value(
+	    mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	MHD_get_connection_values(mc, MHD_COOKIE_KIND, cookie_it, &ck);
+	if (ck.n == 1 && ck.value != NULL && strlen(ck.value) <= CRED_MAX &&
+	    printable(ck.value)) {
+		strcpy(c->cookie, ck.value);
+		c->r.session_cookie = c->cookie;
+	}
+	/* Logging in: the old cookie is only ended (no fixation). */
+	if (strcmp(name, "session_login") == 0)
+		return 0;
+	if (authz != NULL) {
+		if ((token = bearer(authz)) == NULL)
+			d = (struct deny){401, "EGCA-UNAUTHENTICATED",
+			    "Authorization: expected Bearer <token>",
+			    "malformed Authorization header"};
+	} else if (ck.n > 0) {
+		if (c->r.session_cookie == NULL && !pub)
+			d = (struct deny){401, "EGCA-UNAUTHENTICATED",
+			    "bad session cookie", "malformed session cookie"};
+	} else if (s->client_ca && !pub) {
+		/* Public routes never cost a certificate lookup. */
+		if ((cert = client_cert(mc, hex)) < 0)
+			d = (struct deny){401, "EGCA-UNAUTHENTICATED",
+			    "client certificate not trusted",
+			    "client certificate does not verify"};
+	}
+	if (d.status == 0 && token == NULL && c->r.session_cookie == NULL &&
+	    cert <= 0 && pub)
+		return 0; /* anonymous on a public route: no store */
+
+	if ((e = egca_store_pool_get(s->app.pool, &st)) != EGCA_OK)
+		goto unavailable;
+	ctx = (struct egca_ctx){s->app.cfg, st, "anonymous"};
+	if (d.status != 0)
+		goto denied;
+	if (token != NULL) {
+		e = egca_auth_token_check(&ctx, token, c->r.now, &c->prin);
+		if (e == EGCA_ERR_AUTH || e == EGCA_ERR_INPUT)
+			d = (struct deny){401, "EGCA-UNAUTHENTICATED",
+			    "unknown, expired or revoked token",
+			    "bad bearer token"};
+	} else if (c->r.session_cookie != NULL) {
+		/* Anything but a read needs the CSRF token. */
+		changes = (rule != NULL &&
+		              (rule->flags & EGCA_POLICY_CHANGES) != 0) ||
+		    (strcmp(c->method, "GET") != 0 &&
+		        strcmp(c->method, "HEAD") != 0);
+		csrf = MHD_lookup_connection_value(
+		    mc, MHD_HEADER_KIND, "X-CSRF-Token");
+		e = egca_auth_session_check(&ctx, c->r.session_cookie, csrf,
+		    changes, c->r.now, &c->prin);
+		if ((e == EGCA_ERR_AUTH || e == EGCA_ERR_INPUT) && pub) {
+			/* A stale cookie does not stop public reads. */
+			egca_principal_anonymous(&c->prin);
+			e = EGCA_OK;
+		} else if (e == EGCA_ERR_AUTH || e == EGCA_ERR_INPUT) {
+			d = (struct deny){401, "EGCA-UNAUTHENTICATED",
+			    "session unknown, expired or idle; log in again",
+			    "bad or expired session"};
+		} else if (e == EGCA_ERR_POLICY) {
+			d = (struct deny){403, "EGCA-CSRF",
+			    "X-CSRF-Token missing or wrong",
+			    "CSRF token missing or wrong"};
+		}
+	} else if (cert > 0) {
+		e = egca_auth_cert_login(&ctx, hex, c->remote, &c->prin);
+		if (e == EGCA_ERR_AUTH || e == EGCA_ERR_INPUT ||
+		    e == EGCA_ERR_STATE)
+			d = (struct deny){401, "EGCA-UNAUTHENTICATED",
+			    "client certificate not accepted",
+			    "client certificate not registered or "
+			    "operator disabled"};
+	}
+	if (d.status != 0) {
+		egca_principal_anonymous(&c->prin);
+		goto denied;
+	}
+	if (e != EGCA_OK) /* the store failed: fail closed */
+		goto unavailable;
+	switch ((e = egca_authorize(&c->prin, name))) {
+	case EGCA_OK:
+		break;
+	case EGCA_ERR_AUTH:
+		d = (struct deny){401, "EGCA-UNAUTHENTICATED",
+		    "authentication required", "no credentials"};
+		break;
+	default:
+		/* The detail is copied: the audit write below resets it. */
+		snprintf(why, sizeof(why), "%s", egca_err_detail());
+		d = (struct deny){403, "EGCA-FORBIDDEN", why, why};
+		break;
+	}
+	if (d.status != 0)
+		goto denied;
+	egca_store_pool_put(s->app.pool, st);
+	caller_fill(c);
+	return 0;
+
+denied:
+	/* "<reason> (from <address>)": the source goes into the record. */
+	snprintf(
+	    reason, sizeof(reason), "%.200s (from %s)", d.reason, c->remote);
+	ctx.actor = c->prin.actor;
+	if ((e = egca_auth_audit_denied(&ctx, &c->prin, name, reason)) !=
+	    EGCA_OK)
+		goto unavailable;
+	egca_store_pool_put(s->app.pool, st);
+	http_resp_clear(&c->resp);
+	http_problem(&c->resp, &c->r, d.status, d.code, NULL, "%s", d.msg);
+	if (d.status == 401)
+		http_resp_header(&c->resp, "WWW-Authenticate", "%s",
+		    token != NULL ? "Bearer error=\"invalid_token\""
+		                  : "Bearer");
+	return 1;
+
+unavailable:
+	egca_log_err("event=auth_unavailable rid=%s route=%s err=%s "
+	             "detail=\"%s\"",
+	    c->rid, name, egca_err_name(e), egca_err_detail());
+	if (st != NULL)
+		egca_store_pool_put(s->app.pool, st);
+	egca_principal_anonymous(&c->prin);
+	caller_fill(c);
+	http_resp_clear(&c->resp);
+	http_problem(&c->resp, &c->r, 503, "EGCA-UNAVAILABLE", NULL,
+	    "temporarily unavailable; retry later");
+	http_resp_header(&c->resp, "Retry-After", "5");
+	return 1;
+}
+
 static void
 job(void *arg)
 {
@@ -462,7 +735,7 @@ job(void *arg)
 
 	c->r.on_worker = 1;
 	c->resp.defer = 0;
-	c->route->fn(&c->r, &anonymous, &c->resp);
+	c->route->fn(&c->r, &c->caller, &c->resp);
 	if (c->resp.defer || c->resp.status == 0) {
 		http_resp_clear(&c->resp);
 		http_problem(&c->resp, &c->r, 500, "EGCA-INTERNAL", NULL,
@@ -478,8 +751,10 @@ dispatch(struct egca_http_server *s, struct conn *c, struct MHD_Connection *mc)
 	c->r.body = c->body.data;
 	c->r.body_len = c->body.len;
 	c->r.now = (int64_t)time(NULL);
+	if (authenticate(s, c, mc))
+		return queue(c, mc);
 	if (!c->route->worker) {
-		c->route->fn(&c->r, &anonymous, &c->resp);
+		c->route->fn(&c->r, &c->caller, &c->resp);
 		if (!c->resp.defer) {
 			if (c->resp.status == 0)
 				http_problem(&c->resp, &c->r, 500,
@@ -504,7 +779,7 @@ static enum MHD_Result
 start_request(struct egca_http_server *s, struct conn *c,
     struct MHD_Connection *mc, const char *method)
 {
-	const char *v, *rest, *allow;
+	const char *v, *allow;
 	char *q;
 	unsigned status;
 	unsigned long long cl;
@@ -517,6 +792,8 @@ start_request(struct egca_http_server *s, struct conn *c,
 	c->r.app = &s->app;
 	c->r.method = c->method;
 	c->r.rid = c->rid;
+	c->r.source = c->remote;
+	c->r.tls = s->tls;
 	if (c->uri == NULL)
 		return MHD_NO;
 	if (strlen(c->uri) > URI_MAX)
@@ -532,7 +809,7 @@ start_request(struct egca_http_server *s, struct conn *c,
 		return problem_now(
 		    c, mc, 400, "EGCA-BAD-REQUEST", "malformed request target");
 	c->r.path = c->uri;
-	c->route = http_route_find(method, c->uri, &rest, &status, &allow);
+	c->route = http_route_match(method, c->uri, &c->r, &status, &allow);
 	if (c->route == NULL) {
 		http_resp_clear(&c->resp);
 		if (status == 405) {
@@ -547,7 +824,6 @@ start_request(struct egca_http_server *s, struct conn *c,
 		return queue(c, mc);
 	}
 	c->route_idx = (size_t)(c->route - http_routes);
-	c->r.rest = rest;
 	/* Refuse an oversized body before reading any of it. */
 	v = MHD_lookup_connection_value(
 	    mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -571,6 +847,15 @@ start_request(struct egca_http_server *s, struct conn *c,
 	    strlen(v) < sizeof(c->ctype)) {
 		strcpy(c->ctype, v);
 		c->r.content_type = c->ctype;
+	}
+	if ((v = MHD_lookup_connection_value(
+	         mc, MHD_HEADER_KIND, "Idempotency-Key")) != NULL) {
+		n = strlen(v);
+		if (n == 0 || n > IDEM_MAX || !printable(v))
+			return problem_now(c, mc, 400, "EGCA-BAD-REQUEST",
+			    "Idempotency-Key: 1 to 128 printable characters");
+		memcpy(c->idem, v, n + 1);
+		c->r.idem_key = c->idem;
 	}
 	c->state = RS_BODY;
 	return MHD_YES;
@@ -673,6 +958,9 @@ egca_http_start(const struct egca_http_config *cfg,
 	    (cfg->tls_cert_pem == NULL || cfg->tls_key_pem == NULL))
 		return egca_err_set(
 		    EGCA_ERR_USAGE, "TLS needs both a certificate and a key");
+	if (cfg->tls_client_ca_pem != NULL && cfg->tls_cert_pem == NULL)
+		return egca_err_set(EGCA_ERR_USAGE,
+		    "client certificates need TLS (a certificate and key)");
 	if (cfg->tls_cert_pem != NULL &&
 	    MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
 		return egca_err_set(
@@ -689,6 +977,8 @@ egca_http_start(const struct egca_http_config *cfg,
 	s->app.cfg = conf;
 	s->app.status = status;
 	s->app.pool = pool;
+	s->tls = cfg->tls_cert_pem != NULL;
+	s->client_ca = cfg->tls_client_ca_pem != NULL;
 	if ((e = egca_crypto_rand(rnd, sizeof(rnd))) != EGCA_OK)
 		goto fail;
 	egca_hex_encode(rnd, sizeof(rnd), s->rid_prefix);
@@ -728,6 +1018,10 @@ egca_http_start(const struct egca_http_config *cfg,
 		    (void *)(uintptr_t) "SECURE256:+SECURE128:-VERS-ALL:"
 		                        "+VERS-TLS1.3:+VERS-TLS1.2");
 	}
+	if (cfg->tls_client_ca_pem != NULL)
+		/* MHD then asks for (does not require) a certificate. */
+		OPT(MHD_OPTION_HTTPS_MEM_TRUST, 0,
+		    (void *)(uintptr_t)cfg->tls_client_ca_pem);
 	OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
 	s->d = MHD_start_daemon(flags, cfg->port, NULL, NULL, access_handler, s,
