@@ -455,4 +455,134 @@ EGCA_MUST_CHECK enum egca_err egca_store_cert_stats(struct egca_store *st,
     size_t *n);
 void egca_store_stat_rows_free(struct egca_stat_row *rows, size_t n);
 
+/* ---- Operators, sessions, tokens (schema 5; store/auth.c) ---- */
+
+/*
+ * One operator row as stored (auth/ keeps the secrets here: the
+ * Argon2id hash and the sealed TOTP seeds). roles are enum egca_role
+ * bits; 0/1 flags are ints.
+ */
+struct egca_operator_row {
+	char *name;
+	char *display_name;
+	int64_t roles;
+	char *point;          /* NULL when none */
+	char *department;     /* NULL when none */
+	char *subscriber;     /* NULL when none */
+	char *password_hash;  /* Argon2id encoded */
+	uint8_t *totp_sealed; /* NULL: TOTP not enrolled */
+	size_t totp_sealed_len;
+	uint8_t *totp_pending; /* NULL: no enrolment under way */
+	size_t totp_pending_len;
+	int64_t totp_last_step; /* last accepted TOTP time step (replay) */
+	char *cert_sha256;      /* NULL when none */
+	int must_change;
+	int disabled;
+	int failures;
+	int64_t locked_until; /* 0: not locked */
+	int64_t created_at;
+	int64_t last_login;
+};
+
+/* Frees the strings and blobs (the seeds are cleansed first). */
+void egca_store_operator_row_free(struct egca_operator_row *r);
+/* EGCA_ERR_EXISTS when the name (or the certificate) is taken. */
+EGCA_MUST_CHECK enum egca_err egca_store_operator_insert(
+    struct egca_store *st, const struct egca_operator_row *r);
+/* EGCA_ERR_NOTFOUND when absent. */
+EGCA_MUST_CHECK enum egca_err egca_store_operator_get(
+    struct egca_store *st, const char *name, struct egca_operator_row *out);
+/* The operator whose certificate fingerprint is sha256_hex. */
+EGCA_MUST_CHECK enum egca_err egca_store_operator_get_by_cert(
+    struct egca_store *st, const char *sha256_hex,
+    struct egca_operator_row *out);
+/*
+ * Writes every column of r->name except name and created_at.
+ * EGCA_ERR_NOTFOUND when absent; EGCA_ERR_EXISTS when cert_sha256 is
+ * another operator's (on PostgreSQL that ends the transaction: return
+ * the error).
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_operator_update(
+    struct egca_store *st, const struct egca_operator_row *r);
+/* Every operator in name order. */
+EGCA_MUST_CHECK enum egca_err egca_store_operator_list(
+    struct egca_store *st, struct egca_operator_row **out, size_t *n);
+void egca_store_operator_list_free(struct egca_operator_row *l, size_t n);
+/*
+ * Number of operators holding any role of mask (0: all operators);
+ * enabled_only leaves disabled ones out.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_operator_count(
+    struct egca_store *st, int64_t mask, int enabled_only, int64_t *n);
+
+struct egca_session_row {
+	char *id_hash; /* SHA-256 hex of the cookie value */
+	char *operator_name;
+	char *csrf;
+	int mfa;
+	int64_t created_at;
+	int64_t last_seen;
+	int64_t expires_at;
+};
+
+void egca_store_session_row_free(struct egca_session_row *r);
+EGCA_MUST_CHECK enum egca_err egca_store_session_insert(
+    struct egca_store *st, const struct egca_session_row *r);
+/* EGCA_ERR_NOTFOUND when absent. */
+EGCA_MUST_CHECK enum egca_err egca_store_session_get(
+    struct egca_store *st, const char *id_hash, struct egca_session_row *out);
+EGCA_MUST_CHECK enum egca_err egca_store_session_touch(
+    struct egca_store *st, const char *id_hash, int64_t last_seen);
+/* Deletes one session; *deleted (may be NULL) gets 0 or 1. */
+EGCA_MUST_CHECK enum egca_err egca_store_session_delete(
+    struct egca_store *st, const char *id_hash, int64_t *deleted);
+/* Deletes every session of an operator. */
+EGCA_MUST_CHECK enum egca_err egca_store_session_delete_operator(
+    struct egca_store *st, const char *name);
+/*
+ * Deletes sessions past expires_at or idle since before
+ * now - idle_seconds.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_session_purge(
+    struct egca_store *st, int64_t now, int64_t idle_seconds);
+
+struct egca_token_row {
+	char *id;         /* 16 hex, public */
+	char *token_hash; /* SHA-256 hex of the token text */
+	char *owner;
+	char *label;
+	int64_t roles;
+	int mfa;
+	int64_t created_at;
+	int64_t expires_at;
+	int64_t revoked_at; /* 0: not revoked */
+	int64_t last_used;
+};
+
+void egca_store_token_row_free(struct egca_token_row *r);
+/* EGCA_ERR_EXISTS when the id or the hash is taken. */
+EGCA_MUST_CHECK enum egca_err egca_store_token_insert(
+    struct egca_store *st, const struct egca_token_row *r);
+/* By id; EGCA_ERR_NOTFOUND when absent. */
+EGCA_MUST_CHECK enum egca_err egca_store_token_get(
+    struct egca_store *st, const char *id, struct egca_token_row *out);
+/* By SHA-256 hex of the token text; EGCA_ERR_NOTFOUND when absent. */
+EGCA_MUST_CHECK enum egca_err egca_store_token_get_by_hash(
+    struct egca_store *st, const char *token_hash, struct egca_token_row *out);
+/* Tokens of owner (NULL: all) by created_at, id. */
+EGCA_MUST_CHECK enum egca_err egca_store_token_list(struct egca_store *st,
+    const char *owner, struct egca_token_row **out, size_t *n);
+void egca_store_token_list_free(struct egca_token_row *l, size_t n);
+/*
+ * Sets revoked_at of one token not yet revoked: EGCA_ERR_NOTFOUND when
+ * absent, EGCA_ERR_STATE when already revoked.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_token_revoke(
+    struct egca_store *st, const char *id, int64_t at);
+/* Revokes every unrevoked token of owner. */
+EGCA_MUST_CHECK enum egca_err egca_store_token_revoke_owner(
+    struct egca_store *st, const char *owner, int64_t at);
+EGCA_MUST_CHECK enum egca_err egca_store_token_touch(
+    struct egca_store *st, const char *id, int64_t at);
+
 #endif
