@@ -11,9 +11,11 @@
 
 #include <jansson.h>
 
+#include "egca/auth.h"
 #include "egca/ca.h"
 #include "egca/config.h"
 #include "egca/err.h"
+#include "egca/ra.h"
 #include "egca/store.h"
 
 /* An open data directory: configuration, store, service context. */
@@ -92,12 +94,104 @@ int cli_ca_args_opt(struct cli_ca_args *a, int opt, const char *arg);
 	"                          prompt); never on the command line\n"
 /* Creates the CA described by a in env; prints what was made. */
 int cli_ca_create(struct cli_env *env, const struct cli_ca_args *a);
+/* The same; with json_out and a->json the result object goes there. */
+int cli_ca_create_ex(
+    struct cli_env *env, const struct cli_ca_args *a, json_t **json_out);
+
+/*
+ * Who runs a command that acts as an operator (principal.c): options
+ * shared by egca operator, point, subscriber, app and loss. An operator
+ * logs in with a password (--password-file or the terminal) and a TOTP
+ * code, or an API token comes from --token-file or $EGCA_TOKEN.
+ */
+struct cli_auth {
+	const char *name;          /* --operator */
+	const char *password_file; /* --password-file */
+	const char *totp;          /* --totp */
+	const char *totp_file;     /* --totp-file */
+	const char *token_file;    /* --token-file */
+	struct egca_principal p;   /* the caller once authenticated */
+	char session[65];          /* session to end at cli_auth_end */
+	/* keep_password: the login's password stays here (secure heap)
+	 * for the command (egca operator passwd); freed by cli_auth_end. */
+	int keep_password;
+	char *password;
+	size_t password_len;
+};
+
+#define CLI_AUTH_OPT_OPERATOR 0x100
+#define CLI_AUTH_OPT_PASSWORD 0x101
+#define CLI_AUTH_OPT_TOTP 0x102
+#define CLI_AUTH_OPT_TOTP_FILE 0x103
+#define CLI_AUTH_OPT_TOKEN 0x104
+#define CLI_AUTH_OPTS                                                          \
+	{"operator", required_argument, NULL, CLI_AUTH_OPT_OPERATOR},          \
+	    {"password-file", required_argument, NULL, CLI_AUTH_OPT_PASSWORD}, \
+	    {"totp", required_argument, NULL, CLI_AUTH_OPT_TOTP},              \
+	    {"totp-file", required_argument, NULL, CLI_AUTH_OPT_TOTP_FILE},    \
+	{                                                                      \
+		"token-file", required_argument, NULL, CLI_AUTH_OPT_TOKEN      \
+	}
+#define CLI_AUTH_OPTS_HELP                                                     \
+	"authentication (every verb that acts as an operator):\n"              \
+	"  --operator NAME         log in as operator NAME\n"                  \
+	"  --password-file FILE    its password, first line (default: "        \
+	"prompt)\n"                                                            \
+	"  --totp CODE             the current TOTP code (second factor)\n"    \
+	"  --totp-file FILE        the TOTP code, first line\n"                \
+	"  --token-file FILE       an API token instead of a login "           \
+	"(default:\n"                                                          \
+	"                          $EGCA_TOKEN)\n"
+
+/* Handles one authentication option; 1 if it was one, 0 if not. */
+int cli_auth_opt(struct cli_auth *a, int opt, const char *arg);
+/*
+ * Authenticates the caller described by a (a login, ended by
+ * cli_auth_end, or a token) and checks that it may perform action
+ * (the policy table of src/auth/policy.c, the same names as the HTTP
+ * routes). A denial is audited ("auth.deny"). On success env's service
+ * context acts as the caller (env->ctx.actor = a->p.actor).
+ * EGCA_ERR_AUTH: no or wrong credentials; EGCA_ERR_POLICY: refused;
+ * EGCA_ERR_STATE: locked or disabled.
+ */
+enum egca_err cli_auth_begin(
+    struct cli_env *env, struct cli_auth *a, const char *action);
+/* Ends the login session, if any, and clears what a holds. */
+void cli_auth_end(struct cli_env *env, struct cli_auth *a);
+
+/*
+ * An open CA for the RA's execution (egca app approve/execute, egca
+ * loss): env's issuer callback returns it for its own name or NULL.
+ * init: no CA (the callback returns NULL); open: reads the passphrase
+ * (passfile, else the terminal) and opens CA ca (NULL: the default).
+ */
+struct cli_ra_ca {
+	struct egca_issuer *is;
+	struct egca_ra_env env;
+};
+void cli_ra_ca_init(struct cli_ra_ca *c);
+enum egca_err cli_ra_ca_open(struct cli_env *env, const char *ca,
+    const char *passfile, struct cli_ra_ca *c);
+void cli_ra_ca_close(struct cli_ra_ca *c);
+
+/* Prints a JSON object as aligned "key  value" lines and frees it. */
+int cli_print_kv(json_t *obj);
+/* JSON for Unix seconds: the ISO 8601 text, or null for 0. */
+json_t *cli_json_time(int64_t t);
+/* JSON string or null. */
+json_t *cli_json_str(const char *s);
 
 /* Subcommand entry points. */
 int cmd_init(int argc, char **argv);
 int cmd_ca(int argc, char **argv);
 int cmd_cert(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+/*
+ * Creates the audit key of env's directory with the CA keys' passphrase
+ * (read from passfile, or the terminal, and checked against the default
+ * CA's key); quiet: print nothing on success (egca init --json).
+ */
+int cli_audit_key_init(struct cli_env *env, const char *passfile, int quiet);
 int cmd_verify(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_crl(int argc, char **argv);

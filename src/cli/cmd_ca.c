@@ -67,6 +67,13 @@ cli_ca_args_opt(struct cli_ca_args *a, int opt, const char *arg)
 int
 cli_ca_create(struct cli_env *env, const struct cli_ca_args *a)
 {
+	return cli_ca_create_ex(env, a, NULL);
+}
+
+int
+cli_ca_create_ex(
+    struct cli_env *env, const struct cli_ca_args *a, json_t **json_out)
+{
 	struct egca_ca_create_opts o;
 	struct egca_ca_rec rec;
 	char *pass = NULL;
@@ -98,9 +105,13 @@ cli_ca_create(struct cli_env *env, const struct cli_ca_args *a)
 	if ((e = egca_ca_get(&env->ctx, o.name, &rec)) != EGCA_OK)
 		return cli_fail(e);
 	if (a->json) {
-		cli_print_json(json_pack("{s:s, s:s, s:s, s:s, s:s}", "name",
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name",
 		    rec.name, "status", rec.status, "mode", rec.mode, "key_alg",
-		    rec.key_alg, "subject", rec.subject));
+		    rec.key_alg, "subject", rec.subject);
+		if (json_out != NULL)
+			*json_out = j;
+		else
+			cli_print_json(j);
 	} else {
 		printf("CA %s created (%s, %s): %s\n", rec.name, rec.mode,
 		    rec.key_alg, rec.subject);
