@@ -200,4 +200,131 @@ const uint8_t *egca_signer_get0_spki(const struct egca_signer *s, size_t *len);
 /* The public key, borrowed (public part only is used by callers). */
 EVP_PKEY *egca_signer_get0_pubkey(const struct egca_signer *s);
 
+/* ---------------------------------------------------------------- */
+/* SM2 encryption and enveloped keys (GM/T 0009, GM/T 0016)          */
+
+/*
+ * SM2 public-key encryption with SM3 (GM/T 0003.4), ciphertext in the
+ * GM/T 0009 DER form, C1C3C2 order, which is what OpenSSL 3 writes:
+ *
+ *   SM2Cipher ::= SEQUENCE { XCoordinate INTEGER, YCoordinate INTEGER,
+ *                            HASH OCTET STRING (SIZE(32)),
+ *                            CipherText OCTET STRING }
+ *
+ * Parsing is egca's own and strict (DER only, nothing trailing): each
+ * coordinate at most 32 octets of magnitude (CVE-2021-3711), both below
+ * p and the point on the curve, HASH exactly 32 octets, CipherText
+ * 1..EGCA_SM2_PLAIN_MAX octets. The plaintext length is the CipherText
+ * length as parsed, never derived by OpenSSL from the input.
+ */
+#define EGCA_SM2_PLAIN_MAX ((size_t)65536)
+
+struct egca_sm2_cipher {
+	uint8_t x[32];     /* C1 x, big-endian, left-padded with zeros */
+	uint8_t y[32];     /* C1 y */
+	uint8_t hash[32];  /* C3 = SM3(x2 || M || y2) */
+	const uint8_t *c2; /* C2, borrowed from the parsed input */
+	size_t c2_len;
+};
+
+/* Parses a DER SM2Cipher; out->c2 points into der. EGCA_ERR_INPUT. */
+EGCA_MUST_CHECK enum egca_err egca_crypto_sm2_cipher_parse(
+    const uint8_t *der, size_t len, struct egca_sm2_cipher *out);
+/* Encodes c as DER (minimal INTEGERs). Caller frees *der with free(). */
+EGCA_MUST_CHECK enum egca_err egca_crypto_sm2_cipher_encode(
+    const struct egca_sm2_cipher *c, uint8_t **der, size_t *len);
+
+/*
+ * Encrypts in (1..EGCA_SM2_PLAIN_MAX octets) to the SM2 public key pub.
+ * *der is a DER SM2Cipher; caller frees with free().
+ */
+EGCA_MUST_CHECK enum egca_err egca_crypto_sm2_encrypt(const EVP_PKEY *pub,
+    const uint8_t *in, size_t in_len, uint8_t **der, size_t *der_len);
+/*
+ * Decrypts a DER SM2Cipher with the SM2 private key priv into out
+ * (out_max octets). EGCA_ERR_INPUT when malformed or longer than
+ * out_max; EGCA_ERR_AUTH when the hash does not match (wrong key, or
+ * an altered ciphertext). out is cleansed on failure.
+ */
+EGCA_MUST_CHECK enum egca_err egca_crypto_sm2_decrypt(const EVP_PKEY *priv,
+    const uint8_t *der, size_t der_len, uint8_t *out, size_t out_max,
+    size_t *out_len);
+/* As egca_crypto_sm2_decrypt, for a ciphertext already parsed. */
+EGCA_MUST_CHECK enum egca_err egca_crypto_sm2_decrypt_cipher(
+    const EVP_PKEY *priv, const struct egca_sm2_cipher *c, uint8_t *out,
+    size_t out_max, size_t *out_len);
+
+/*
+ * An SM2 encryption key pair enveloped to a holder's signing public key
+ * (the KM's answer, gm-standards.md 2.3): GM/T 0009 SM2EnvelopedKey
+ *
+ *   SEQUENCE { symAlgID AlgorithmIdentifier,   -- SM4-ECB, NULL params
+ *              symEncryptedKey SM2Cipher,       -- the SM4 key
+ *              sm2PublicKey BIT STRING,         -- 04||x||y
+ *              sm2EncryptedPrivateKey BIT STRING } -- SM4-ECB(d), 32 octets
+ *
+ * or the GM/T 0016 (SKF) ENVELOPEDKEYBLOB that SKF_ImportECCKeyPair
+ * takes: little-endian ULONGs, 32-octet values right-aligned in 64-octet
+ * fields, EGCA_ENVELOPE_SKF_LEN octets in all (CipherLen 16).
+ * symAlgID 1.2.156.10197.1.104 is accepted as SM4-ECB as gmsm does;
+ * 1.2.156.10197.1.104.1 is written.
+ */
+#define EGCA_ENVELOPE_SKF_LEN 388
+
+struct egca_envelope {
+	struct egca_sm2_cipher key; /* the SM4 key; c2 borrowed, 16 octets */
+	uint8_t pub[65];            /* 04||x||y of the enveloped key pair */
+	uint8_t priv_enc[32];       /* SM4-ECB of the 32-octet d, no padding */
+};
+
+/*
+ * Parse and encode either form. Parsing checks every field (the public
+ * key and C1 on the curve, algorithm, lengths, nothing trailing) and
+ * returns EGCA_ERR_INPUT naming the field; out->key.c2 points into the
+ * input. Encoders: caller frees *out with free().
+ */
+EGCA_MUST_CHECK enum egca_err egca_envelope_parse(
+    const uint8_t *der, size_t len, struct egca_envelope *out);
+EGCA_MUST_CHECK enum egca_err egca_envelope_encode(
+    const struct egca_envelope *env, uint8_t **der, size_t *len);
+EGCA_MUST_CHECK enum egca_err egca_envelope_skf_parse(
+    const uint8_t *blob, size_t len, struct egca_envelope *out);
+EGCA_MUST_CHECK enum egca_err egca_envelope_skf_encode(
+    const struct egca_envelope *env, uint8_t **blob, size_t *len);
+
+/*
+ * Envelopes the SM2 key pair enc_keypair to the SM2 public key
+ * holder_sign_pub: a fresh SM4 key encrypts d, SM2 encrypts the SM4
+ * key. *der is the DER SM2EnvelopedKey; caller frees with free().
+ */
+EGCA_MUST_CHECK enum egca_err egca_envelope_seal(const EVP_PKEY *holder_sign_pub,
+    const EVP_PKEY *enc_keypair, uint8_t **der, size_t *der_len);
+/*
+ * Opens a DER SM2EnvelopedKey with the holder's signing private key and
+ * returns the enclosed key pair (typed "SM2"; caller frees).
+ * EGCA_ERR_INPUT for a malformed envelope (naming the field),
+ * EGCA_ERR_AUTH when the SM4 key cannot be decrypted with this key,
+ * EGCA_ERR_INTEGRITY when d is out of range or d*G is not the enclosed
+ * public key. d and the SM4 key are cleansed.
+ */
+EGCA_MUST_CHECK enum egca_err egca_envelope_open(const EVP_PKEY *holder_sign_priv,
+    const uint8_t *der, size_t der_len, EVP_PKEY **enc_keypair);
+/* As egca_envelope_open, for an envelope already parsed (either form). */
+EGCA_MUST_CHECK enum egca_err egca_envelope_open_parsed(
+    const EVP_PKEY *holder_sign_priv, const struct egca_envelope *env,
+    EVP_PKEY **enc_keypair);
+
+/*
+ * Unencrypted private key files, for keys held outside a data
+ * directory (a holder's token export, `openssl genpkey` output).
+ * Loading takes PKCS#8 or SEC1 PEM, or PKCS#8 DER, and applies the key
+ * policy; an encrypted PKCS#8 file is EGCA_ERR_INPUT (use
+ * egca_crypto_key_load). Saving writes unencrypted PKCS#8 PEM with mode
+ * 0600, atomically.
+ */
+EGCA_MUST_CHECK enum egca_err egca_crypto_key_load_plain(
+    const char *path, EVP_PKEY **out);
+EGCA_MUST_CHECK enum egca_err egca_crypto_key_save_plain(
+    const EVP_PKEY *key, const char *path);
+
 #endif
