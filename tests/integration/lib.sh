@@ -98,12 +98,18 @@ PASSFILE=$T/pass
 printf 'correct horse battery staple\n' >"$PASSFILE"
 chmod 600 "$PASSFILE"
 
-# init_ca DIR [egca init options...]
+# init_ca DIR [egca init options...]: its output (with the first
+# security administrator's one-time password) is also kept in
+# $T/init.<basename of DIR> for op_bootstrap.
 init_ca() {
-	local dir=$1
+	local dir=$1 rc
 	shift
 	"$EGCA" init --dir "$dir" --store "$(store_uri)" \
-		--passphrase-file "$PASSFILE" "$@"
+		--passphrase-file "$PASSFILE" "$@" >"$T/init.out.$$" 2>&1
+	rc=$?
+	cat "$T/init.out.$$"
+	mv -f "$T/init.out.$$" "$T/init.$(basename "$dir")"
+	return $rc
 }
 
 # The independent verifier (BouncyCastle), compiled once per build.
@@ -174,4 +180,168 @@ serve_stop() {
 	wait "$SERVE_PID" 2>/dev/null || rc=$?
 	SERVE_PID=""
 	return $rc
+}
+
+# ---- Operators over the REST API (egca serve must be running: $U) ----
+#
+# Credentials live in files under $T/op/: NAME.pw (password), NAME.totp
+# (base32 TOTP secret), NAME.step (last TOTP step used: a code is
+# accepted once, so the next login needs a newer step), NAME.jar and
+# NAME.csrf (web session), NAME.token (API token).
+# TOTP_OFFSET: seconds the server's clock is ahead (libfaketime).
+OPDIR=$T/op
+mkdir -p "$OPDIR"
+TOTP_OFFSET=${TOTP_OFFSET:-0}
+# The password every helper-made operator ends up with (it must not
+# contain the login name: pick names that are not in it).
+OP_PASSWORD="Correct-Horse-Battery-Staple-2026!"
+
+# jfield FILE EXPR: python3 expression over the JSON document d.
+jfield() {
+	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); v=$2; print('' if v is None else (json.dumps(v) if isinstance(v,(list,dict,bool)) else v))" "$1" 2>/dev/null
+}
+
+# jstr VALUE: VALUE as a JSON string literal.
+jstr() {
+	python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"
+}
+
+# totp_code NAME: a TOTP code for NAME's secret at a step newer than
+# the last one used; waits for the next 30-s step when both the current
+# and the next step (the server allows one step of drift) are used up.
+totp_code() {
+	local name=$1 secret now step last
+	secret=$(cat "$OPDIR/$name.totp")
+	last=$(cat "$OPDIR/$name.step" 2>/dev/null || echo 0)
+	for _ in $(seq 1 40); do
+		now=$(($(date +%s) + TOTP_OFFSET))
+		step=$((now / 30))
+		[ "$step" -gt "$last" ] && break
+		if [ $((step + 1)) -gt "$last" ]; then
+			step=$((step + 1))
+			break
+		fi
+		sleep 1
+	done
+	echo "$step" >"$OPDIR/$name.step"
+	oathtool --totp -b "$secret" -N "@$((step * 30))"
+}
+
+# api CRED METHOD PATH [JSON]: prints the HTTP status; the body is in
+# $T/body, the headers in $T/headers. CRED: "anon", "token:NAME"
+# (NAME's API token), "session:NAME" (cookie jar and CSRF token),
+# "cookie:NAME" (the cookie without the CSRF header), "bearer:TEXT".
+# Extra curl options in API_OPTS (an array).
+api() {
+	local cred=$1 method=$2 path=$3 body=${4:-}
+	local -a a=(-s -o "$T/body" -D "$T/headers" -w '%{http_code}' -k)
+	if [ "$method" = HEAD ]; then a+=(-I); else a+=(-X "$method"); fi
+	case $cred in
+	anon) ;;
+	token:*) a+=(-H "Authorization: Bearer $(cat "$OPDIR/${cred#token:}.token")") ;;
+	bearer:*) a+=(-H "Authorization: Bearer ${cred#bearer:}") ;;
+	session:*)
+		a+=(-b "$OPDIR/${cred#session:}.jar" -c "$OPDIR/${cred#session:}.jar"
+			-H "X-CSRF-Token: $(cat "$OPDIR/${cred#session:}.csrf")") ;;
+	cookie:*) a+=(-b "$OPDIR/${cred#cookie:}.jar") ;;
+	*) echo "api: bad credential $cred" >&2; return 1 ;;
+	esac
+	if [ -n "$body" ]; then
+		a+=(-H 'Content-Type: application/json' --data-binary "$body")
+	fi
+	curl "${a[@]}" ${API_OPTS[@]+"${API_OPTS[@]}"} "$U$path"
+}
+
+# op_session NAME PASSWORD [TOTP_SECRET]: logs NAME in (with a TOTP code
+# when a secret is given or NAME has one on file); keeps the cookie jar
+# and the CSRF token. Returns 0 on 201.
+op_session() {
+	local name=$1 pw=$2 code="" body got
+	[ $# -ge 3 ] && echo "$3" >"$OPDIR/$name.totp"
+	[ -s "$OPDIR/$name.totp" ] && code=$(totp_code "$name")
+	body="{\"name\":$(jstr "$name"),\"password\":$(jstr "$pw")"
+	[ -n "$code" ] && body="$body,\"totp\":\"$code\""
+	body="$body}"
+	# A previous cookie is sent along (it is ended: no fixation).
+	touch "$OPDIR/$name.jar"
+	got=$(curl -s -k -o "$T/body" -D "$T/headers" -w '%{http_code}' \
+		-b "$OPDIR/$name.jar" -c "$OPDIR/$name.jar" \
+		-H 'Content-Type: application/json' --data-binary "$body" \
+		"$U/api/v1/session")
+	if [ "$got" != 201 ]; then
+		echo "op_session $name: HTTP $got: $(cat "$T/body")" >&2
+		return 1
+	fi
+	jfield "$T/body" 'd["csrf_token"]' >"$OPDIR/$name.csrf"
+}
+
+# op_first_login NAME ONE_TIME_PASSWORD [--no-totp]: first login with
+# the one-time password, change it to OP_PASSWORD, enrol and
+# confirm TOTP (unless --no-totp), log in again.
+op_first_login() {
+	local name=$1 otp=$2 totp=${3:-yes} pw got
+	pw=$OP_PASSWORD
+	rm -f "$OPDIR/$name.totp" "$OPDIR/$name.step"
+	op_session "$name" "$otp" || return 1
+	got=$(api "session:$name" POST /api/v1/me/password \
+		"{\"old_password\":$(jstr "$otp"),\"new_password\":$(jstr "$pw")}")
+	[ "$got" = 204 ] || { echo "op_first_login $name: password change: HTTP $got: $(cat "$T/body")" >&2; return 1; }
+	echo "$pw" >"$OPDIR/$name.pw"
+	if [ "$totp" != --no-totp ]; then
+		got=$(api "session:$name" POST /api/v1/me/totp)
+		[ "$got" = 201 ] || { echo "op_first_login $name: TOTP enrol: HTTP $got: $(cat "$T/body")" >&2; return 1; }
+		jfield "$T/body" 'd["secret"]' >"$OPDIR/$name.totp"
+		got=$(api "session:$name" POST /api/v1/me/totp/confirm \
+			"{\"code\":\"$(totp_code "$name")\"}")
+		[ "$got" = 204 ] || { echo "op_first_login $name: TOTP confirm: HTTP $got: $(cat "$T/body")" >&2; return 1; }
+	fi
+	op_session "$name" "$pw"
+}
+
+# op_token NAME [TTL]: an API token for NAME's session (all its roles),
+# kept in NAME.token and printed.
+op_token() {
+	local name=$1 ttl=${2:-86400} got
+	got=$(api "session:$name" POST /api/v1/tokens \
+		"{\"ttl_seconds\":$ttl,\"label\":\"integration test\"}")
+	[ "$got" = 201 ] || { echo "op_token $name: HTTP $got: $(cat "$T/body")" >&2; return 1; }
+	jfield "$T/body" 'd["token"]' >"$OPDIR/$name.token"
+	cat "$OPDIR/$name.token"
+}
+
+# op_bootstrap DIR [NAME]: the first security administrator (made by
+# egca init, one-time password in its output) logs in, changes the
+# password, enrols TOTP, logs in with it and gets an API token.
+op_bootstrap() {
+	local dir=$1 name=${2:-secadmin} otp
+	otp=$(sed -n 's/^one-time password for [^ ]* ([^)]*): *//p' "$T/init.$(basename "$dir")" | head -1)
+	if [ -z "$otp" ]; then
+		echo "op_bootstrap: no one-time password in the egca init output" >&2
+		return 1
+	fi
+	op_first_login "$name" "$otp" && op_token "$name" >/dev/null
+}
+
+# op_new NAME ROLES [--point P] [--department D] [--subscriber S]
+#   [--no-totp]: the security administrator (op_bootstrap first) makes
+# the operator over REST; it logs in, changes its password, enrols
+# TOTP and gets an API token, which is printed.
+op_new() {
+	local name=$1 roles=$2 totp=yes extra="" got otp
+	shift 2
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--point) extra="$extra,\"point\":$(jstr "$2")"; shift 2 ;;
+		--department) extra="$extra,\"department\":$(jstr "$2")"; shift 2 ;;
+		--subscriber) extra="$extra,\"subscriber\":$(jstr "$2")"; shift 2 ;;
+		--no-totp) totp=--no-totp; shift ;;
+		*) echo "op_new: unknown option $1" >&2; return 1 ;;
+		esac
+	done
+	roles=$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1].split(",")))' "$roles")
+	got=$(api token:secadmin POST /api/v1/operators \
+		"{\"name\":$(jstr "$name"),\"roles\":$roles$extra}")
+	[ "$got" = 201 ] || { echo "op_new $name: HTTP $got: $(cat "$T/body")" >&2; return 1; }
+	otp=$(jfield "$T/body" 'd["one_time_password"]')
+	op_first_login "$name" "$otp" "$totp" && op_token "$name"
 }
