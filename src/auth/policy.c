@@ -114,9 +114,11 @@ egca_authorize(const struct egca_principal *p, const char *action)
 {
 	const struct egca_policy_rule *r = egca_policy_find(action);
 
+	/* (printf's %s of NULL is undefined: name a missing action.) */
 	if (r == NULL)
 		return egca_err_set(EGCA_ERR_POLICY,
-		    "action %s is not in the policy table", action);
+		    "action %.64s is not in the policy table",
+		    action ? action : "(none)");
 	if (r->flags & EGCA_POLICY_PUBLIC)
 		return EGCA_OK;
 	if (p == NULL || p->name[0] == '\0' || p->roles == 0)
