@@ -49,7 +49,7 @@ priv_bytes(const EVP_PKEY *k, uint8_t d[32])
 	BN_clear_free(bn);
 }
 
-/* A TLV with a short or one-octet long length. */
+/* A TLV with a short or a one- or two-octet long length. */
 static size_t
 tlv(uint8_t *out, uint8_t tag, const uint8_t *v, size_t n)
 {
@@ -58,9 +58,13 @@ tlv(uint8_t *out, uint8_t tag, const uint8_t *v, size_t n)
 	out[h++] = tag;
 	if (n < 0x80) {
 		out[h++] = (uint8_t)n;
-	} else {
-		assert_true(n < 0x100);
+	} else if (n < 0x100) {
 		out[h++] = 0x81;
+		out[h++] = (uint8_t)n;
+	} else {
+		assert_true(n < 0x10000);
+		out[h++] = 0x82;
+		out[h++] = (uint8_t)(n >> 8);
 		out[h++] = (uint8_t)n;
 	}
 	memmove(out + h, v, n);
@@ -587,7 +591,8 @@ test_envelope_malformed(void **state)
 	(void)state;
 	assert_int_equal(
 	    egca_envelope_seal(holder, enc, &der, &der_len), EGCA_OK);
-	hdr = der[1] == 0x81 ? 3 : 2;
+	assert_int_equal(der[1], 0x81);
+	hdr = 3;
 	alg_at = hdr;
 	key_at = alg_at + 14;
 	key_len = 2 + der[key_at + 1];
