@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "cli/cli.h"
 #include "egca/buf.h"
 #include "egca/crypto.h"
@@ -122,6 +124,8 @@ load_key(const char *path, const char *pf, EVP_PKEY **out)
 out:
 	if (pass != NULL)
 		egca_crypto_passphrase_free(pass, pass_len);
+	/* It may be an unencrypted private key. */
+	OPENSSL_cleanse(data, len);
 	free(data);
 	return e;
 }
