@@ -166,6 +166,15 @@ EGCA_MUST_CHECK enum egca_err egca_auth_operator_list(
 /* Replaces the roles (egca_role_check'ed; the point etc. must fit). */
 EGCA_MUST_CHECK enum egca_err egca_auth_operator_set_roles(
     const struct egca_ctx *ctx, const char *name, unsigned roles);
+/*
+ * Replaces the roles together with the point, department and subscriber
+ * (NULL or "": none), so an operator can take a role whose attribute it
+ * lacked. The same checks as for egca_auth_operator_create; audited as
+ * "operator.roles".
+ */
+EGCA_MUST_CHECK enum egca_err egca_auth_operator_set_scope(
+    const struct egca_ctx *ctx, const char *name, unsigned roles,
+    const char *point, const char *department, const char *subscriber);
 EGCA_MUST_CHECK enum egca_err egca_auth_operator_disable(
     const struct egca_ctx *ctx, const char *name, int disabled);
 /* Clears the lockout and the failure count. */

@@ -396,6 +396,9 @@ struct change {
 	const char *cert; /* set_cert: lower-case hex or NULL */
 	int64_t now;
 	const char *action;
+	/* set_scope: the attributes replace the stored ones. */
+	int scope;
+	const char *point, *department, *subscriber;
 };
 
 static enum egca_err
@@ -404,13 +407,21 @@ change_tx(struct egca_store *st, void *arg)
 	struct change *c = arg;
 	struct egca_operator_row op;
 	char object[80], from[128], to[128], *details = NULL;
-	char *keep_hash = NULL, *keep_cert = NULL;
+	char *keep_hash = NULL, *keep_cert = NULL, *keep_attr[3] = {0};
 	enum egca_err err;
 
 	if ((err = egca_store_operator_get(st, c->name, &op)) != EGCA_OK)
 		return err;
 	switch (c->kind) {
 	case CH_ROLES:
+		if (c->scope) {
+			keep_attr[0] = op.point;
+			keep_attr[1] = op.department;
+			keep_attr[2] = op.subscriber;
+			op.point = UNCONST(c->point);
+			op.department = UNCONST(c->department);
+			op.subscriber = UNCONST(c->subscriber);
+		}
 		if ((err = attrs_check(c->roles, op.point, op.department,
 		         op.subscriber)) != EGCA_OK ||
 		    (err = keep_secadmin(st, &op, c->roles, op.disabled)) !=
@@ -419,7 +430,11 @@ change_tx(struct egca_store *st, void *arg)
 		egca_role_format((unsigned)op.roles, from, sizeof(from));
 		egca_role_format(c->roles, to, sizeof(to));
 		op.roles = c->roles;
-		details = auth_details("{s:s, s:s}", "from", from, "to", to);
+		details = c->scope
+		    ? auth_details("{s:s, s:s, s:s?, s:s?, s:s?}", "from", from,
+		          "to", to, "point", op.point, "department",
+		          op.department, "subscriber", op.subscriber)
+		    : auth_details("{s:s, s:s}", "from", from, "to", to);
 		break;
 	case CH_DISABLE:
 		if (c->disabled &&
@@ -480,6 +495,11 @@ out:
 		op.password_hash = keep_hash;
 	if (c->kind == CH_CERT)
 		op.cert_sha256 = keep_cert;
+	if (c->kind == CH_ROLES && c->scope) {
+		op.point = keep_attr[0];
+		op.department = keep_attr[1];
+		op.subscriber = keep_attr[2];
+	}
 	free(details);
 	egca_store_operator_row_free(&op);
 	return err;
@@ -508,8 +528,11 @@ enum egca_err
 egca_auth_operator_set_roles(
     const struct egca_ctx *ctx, const char *name, unsigned roles)
 {
-	struct change c = {
-	    ctx, name, CH_ROLES, roles, 0, NULL, NULL, 0, "operator.roles"};
+	struct change c = {.ctx = ctx,
+	    .name = name,
+	    .kind = CH_ROLES,
+	    .roles = roles,
+	    .action = "operator.roles"};
 	char object[80];
 	enum egca_err err;
 
@@ -523,11 +546,40 @@ egca_auth_operator_set_roles(
 }
 
 enum egca_err
+egca_auth_operator_set_scope(const struct egca_ctx *ctx, const char *name,
+    unsigned roles, const char *point, const char *department,
+    const char *subscriber)
+{
+	struct change c = {.ctx = ctx,
+	    .name = name,
+	    .kind = CH_ROLES,
+	    .roles = roles,
+	    .action = "operator.roles"};
+	char object[80];
+	enum egca_err err;
+
+	c.scope = 1;
+	c.point = nonempty(point);
+	c.department = nonempty(department);
+	c.subscriber = nonempty(subscriber);
+	if ((err = egca_role_check(roles)) != EGCA_OK) {
+		object_of(object,
+		    auth_name_check("name", name) == EGCA_OK ? name : "?");
+		return auth_audit_failure(
+		    ctx, ctx->actor, c.action, object, err, NULL);
+	}
+	return change(&c);
+}
+
+enum egca_err
 egca_auth_operator_disable(
     const struct egca_ctx *ctx, const char *name, int disabled)
 {
-	struct change c = {ctx, name, CH_DISABLE, 0, disabled ? 1 : 0, NULL,
-	    NULL, 0, disabled ? "operator.disable" : "operator.enable"};
+	struct change c = {.ctx = ctx,
+	    .name = name,
+	    .kind = CH_DISABLE,
+	    .disabled = disabled ? 1 : 0,
+	    .action = disabled ? "operator.disable" : "operator.enable"};
 
 	return change(&c);
 }
@@ -535,8 +587,10 @@ egca_auth_operator_disable(
 enum egca_err
 egca_auth_operator_unlock(const struct egca_ctx *ctx, const char *name)
 {
-	struct change c = {
-	    ctx, name, CH_UNLOCK, 0, 0, NULL, NULL, 0, "operator.unlock"};
+	struct change c = {.ctx = ctx,
+	    .name = name,
+	    .kind = CH_UNLOCK,
+	    .action = "operator.unlock"};
 
 	return change(&c);
 }
@@ -545,8 +599,10 @@ enum egca_err
 egca_auth_operator_reset(const struct egca_ctx *ctx, const char *name,
     char otp[EGCA_AUTH_OTP_LEN + 1])
 {
-	struct change c = {
-	    ctx, name, CH_RESET, 0, 0, NULL, NULL, 0, "operator.reset"};
+	struct change c = {.ctx = ctx,
+	    .name = name,
+	    .kind = CH_RESET,
+	    .action = "operator.reset"};
 	char hash[HASH_MAX];
 	enum egca_err err;
 
@@ -570,8 +626,10 @@ enum egca_err
 egca_auth_operator_set_cert(
     const struct egca_ctx *ctx, const char *name, const char *sha256_hex)
 {
-	struct change c = {
-	    ctx, name, CH_CERT, 0, 0, NULL, NULL, 0, "operator.cert"};
+	struct change c = {.ctx = ctx,
+	    .name = name,
+	    .kind = CH_CERT,
+	    .action = "operator.cert"};
 	char lower[65], object[80];
 	size_t i;
 

@@ -7,7 +7,9 @@
  * X-CSRF-Token (compared in constant time).
  *
  * The operator row is read on every check, so role changes, disabling
- * and a changed one-time password take effect at the next request.
+ * and a changed one-time password take effect at the next request. A
+ * lockout (password guessing) leaves running sessions alone; disabling
+ * and a reset end them.
  * last_seen is written at most every TOUCH_SECONDS, not on every
  * request; the idle limit is therefore exact only to that many seconds.
  */

@@ -365,6 +365,30 @@ test_roles_change(void **state)
 	    1);
 	OK(egca_auth_session_check(&fx->ctx, s.id, NULL, 0, T0 + 1, &p));
 	assert_int_equal(p.roles, EGCA_ROLE_KM_OFFICER);
+
+	/* Roles with the attribute they need, in one change. */
+	assert_int_equal(egca_auth_operator_set_scope(&fx->ctx, "aud",
+	                     EGCA_ROLE_RA_OPERATOR, "North 2", NULL, NULL),
+	    EGCA_ERR_INPUT);
+	assert_int_equal(egca_auth_operator_set_scope(&fx->ctx, "aud",
+	                     EGCA_ROLE_DEPT_VIEWER, NULL, "", NULL),
+	    EGCA_ERR_INPUT);
+	assert_int_equal(audited(fx, "operator.roles", "failure", NULL), 6);
+	OK(egca_auth_operator_set_scope(&fx->ctx, "aud",
+	    EGCA_ROLE_RA_OPERATOR | EGCA_ROLE_KM_OFFICER, "north-2", "", NULL));
+	OK(egca_auth_session_check(&fx->ctx, s.id, NULL, 0, T0 + 2, &p));
+	assert_int_equal(p.roles, EGCA_ROLE_RA_OPERATOR | EGCA_ROLE_KM_OFFICER);
+	assert_string_equal(p.point, "north-2");
+	assert_int_equal(
+	    audited(fx, "operator.roles", "success", "\"point\":\"north-2\""),
+	    1);
+	/* Clearing the attribute: the role that needs it goes too. */
+	OK(egca_auth_operator_set_scope(
+	    &fx->ctx, "aud", EGCA_ROLE_KM_OFFICER, NULL, NULL, NULL));
+	OK(egca_auth_operator_get(&fx->ctx, "aud", &r));
+	assert_null(r.point);
+	assert_int_equal(r.roles, EGCA_ROLE_KM_OFFICER);
+	egca_auth_operator_rec_free(&r);
 }
 
 /* ---- login, passwords, lockout ---- */
