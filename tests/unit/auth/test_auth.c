@@ -1019,6 +1019,22 @@ test_cert_login(void **state)
 	assert_int_equal(
 	    audited(fx, "auth.login", "success", "\"method\":\"certificate\""),
 	    1);
+	/* Used on every request: recorded at most once a minute. */
+	OK(egca_auth_cert_login(&fx->ctx, lower, SRC, &p));
+	assert_int_equal(p.mfa, 1);
+	egca_auth_test_clock(T0 + 59);
+	OK(egca_auth_cert_login(&fx->ctx, lower, SRC, &p));
+	assert_int_equal(
+	    audited(fx, "auth.login", "success", "\"method\":\"certificate\""),
+	    1);
+	egca_auth_test_clock(T0 + 60);
+	OK(egca_auth_cert_login(&fx->ctx, lower, SRC, &p));
+	assert_int_equal(
+	    audited(fx, "auth.login", "success", "\"method\":\"certificate\""),
+	    2);
+	OK(egca_auth_operator_get(&fx->ctx, "km", &r));
+	assert_int_equal(r.last_login, T0 + 60);
+	egca_auth_operator_rec_free(&r);
 	assert_int_equal(egca_auth_cert_login(&fx->ctx,
 	                     "00000000000000000000000000000000000000000000000"
 	                     "00000000000000000",
