@@ -13,6 +13,9 @@
  *       "ocsp_nonce": true, "ocsp_max_certids": 20,
  *       "crl_validity_hours": 24, "crl_delay_seconds": 60,
  *       "crl_interval_hours": 6, "delta_crl": true
+ *     },
+ *     "audit": {                        optional; signed checkpoints
+ *       "checkpoint_events": 1000, "checkpoint_minutes": 10
  *     }
  *   }
  */
@@ -33,6 +36,17 @@ struct egca_config_status {
 	int delta_crl;
 };
 
+/*
+ * Audit settings from "audit": egca serve signs a checkpoint of the
+ * audit chain's head every checkpoint_events events or every
+ * checkpoint_minutes minutes (when there is a new event). Always filled:
+ * the values not set are the defaults (1000 events, 10 minutes).
+ */
+struct egca_config_audit {
+	int checkpoint_events;  /* 1 to 1000000 */
+	int checkpoint_minutes; /* 1 to 1440 */
+};
+
 struct egca_config {
 	char *dir;          /* the data directory, absolute */
 	char *path;         /* DIR/egca.conf */
@@ -42,6 +56,7 @@ struct egca_config {
 	char *base_url;     /* where CRL, OCSP and CA certs are published */
 	char *default_ca;
 	struct egca_config_status status;
+	struct egca_config_audit audit;
 };
 
 #define EGCA_CONFIG_FILE "egca.conf"

@@ -585,4 +585,81 @@ EGCA_MUST_CHECK enum egca_err egca_store_token_revoke_owner(
 EGCA_MUST_CHECK enum egca_err egca_store_token_touch(
     struct egca_store *st, const char *id, int64_t at);
 
+/* ---- Audit browsing, audit key, checkpoints (schema 7; store/audit.c) ---- */
+
+/*
+ * An event filter; NULL or 0 means "any". action and object are
+ * prefixes, compared case-sensitively; from <= ts < to.
+ */
+struct egca_store_audit_query {
+	const char *actor;   /* exact */
+	const char *action;  /* prefix */
+	const char *object;  /* prefix */
+	const char *outcome; /* exact */
+	int64_t from, to;
+	int64_t after_seq; /* events with seq > after_seq */
+	size_t limit;      /* 0: no limit */
+};
+
+/*
+ * Calls fn for every event matching q in seq order, read in pages
+ * (bounded memory; fn runs with no statement open). fn returns non-zero
+ * to stop.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_audit_find(struct egca_store *st,
+    const struct egca_store_audit_query *q, egca_store_audit_fn fn,
+    void *arg);
+/* The stored hash of event seq; EGCA_ERR_NOTFOUND (no detail) if none. */
+EGCA_MUST_CHECK enum egca_err egca_store_audit_hash_at(
+    struct egca_store *st, int64_t seq, char hash[65]);
+
+/* The public half of an audit key (the private key is DIR/keys/audit.key). */
+struct egca_audit_key_rec {
+	char *id; /* hex SM3 of spki_der */
+	uint8_t *spki_der;
+	size_t spki_der_len;
+	int64_t created_at;
+};
+
+void egca_store_audit_key_rec_free(struct egca_audit_key_rec *r);
+void egca_store_audit_key_list_free(struct egca_audit_key_rec *l, size_t n);
+/* EGCA_ERR_EXISTS when the id is already registered. */
+EGCA_MUST_CHECK enum egca_err egca_store_audit_key_insert(
+    struct egca_store *st, const struct egca_audit_key_rec *r);
+/* EGCA_ERR_NOTFOUND when id is not registered. */
+EGCA_MUST_CHECK enum egca_err egca_store_audit_key_get(struct egca_store *st,
+    const char *id, struct egca_audit_key_rec *out);
+/* Every registered key, oldest first. */
+EGCA_MUST_CHECK enum egca_err egca_store_audit_key_list(
+    struct egca_store *st, struct egca_audit_key_rec **out, size_t *n);
+
+/* A signed checkpoint: at seq the chain's hash was head_hash. */
+struct egca_audit_checkpoint_rec {
+	int64_t seq;
+	char *head_hash; /* hex SM3 of event seq */
+	int64_t ts;      /* when it was signed */
+	char *key_id;    /* audit_key.id */
+	uint8_t *signature; /* SM2 (DER) over the encoding in egca/audit.h */
+	size_t signature_len;
+};
+
+void egca_store_audit_checkpoint_rec_free(struct egca_audit_checkpoint_rec *r);
+/*
+ * EGCA_ERR_EXISTS when seq already has a checkpoint, EGCA_ERR_NOTFOUND
+ * (foreign key) when key_id is not registered.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_audit_checkpoint_insert(
+    struct egca_store *st, const struct egca_audit_checkpoint_rec *r);
+/* The newest checkpoint; EGCA_ERR_NOTFOUND (no detail) when none. */
+EGCA_MUST_CHECK enum egca_err egca_store_audit_checkpoint_last(
+    struct egca_store *st, struct egca_audit_checkpoint_rec *out);
+/*
+ * Calls fn for every checkpoint in seq order, paged like
+ * egca_store_audit_each; fn returns non-zero to stop.
+ */
+typedef int (*egca_store_checkpoint_fn)(
+    const struct egca_audit_checkpoint_rec *r, void *arg);
+EGCA_MUST_CHECK enum egca_err egca_store_audit_checkpoint_each(
+    struct egca_store *st, egca_store_checkpoint_fn fn, void *arg);
+
 #endif

@@ -6,6 +6,7 @@
 #include "egca/audit.h"
 #include "egca/buf.h"
 #include "egca/crypto.h"
+#include "audit/audit_int.h"
 
 static enum egca_err
 put_u64(struct egca_buf *b, uint64_t v)
@@ -67,6 +68,28 @@ out:
 	return e;
 }
 
+/*
+ * No change without its audit record: whatever kept the event from
+ * being written becomes EGCA_ERR_STORE, so the caller's transaction
+ * rolls back and HTTP answers 503. Conflicts stay conflicts (retried by
+ * egca_store_tx), and so does a seq taken by a concurrent writer: the
+ * retry reads the new head.
+ */
+static enum egca_err
+write_failed(enum egca_err e)
+{
+	char why[200];
+
+	if (e == EGCA_OK || e == EGCA_ERR_CONFLICT)
+		return e;
+	if (e == EGCA_ERR_EXISTS)
+		return egca_err_set(EGCA_ERR_CONFLICT, "audit: %s (retrying)",
+		    egca_err_detail());
+	snprintf(why, sizeof(why), "%s", egca_err_detail());
+	return egca_err_set(
+	    EGCA_ERR_STORE, "audit record could not be written (%s)", why);
+}
+
 enum egca_err
 egca_audit_append(struct egca_store *st, const struct egca_audit_event *ev)
 {
@@ -76,7 +99,7 @@ egca_audit_append(struct egca_store *st, const struct egca_audit_event *ev)
 	enum egca_err e;
 
 	if ((e = egca_store_audit_last(st, &seq, prev)) != EGCA_OK)
-		return e;
+		return write_failed(e);
 	memset(&r, 0, sizeof(r));
 	r.seq = seq + 1;
 	r.ts = (int64_t)time(NULL);
@@ -87,9 +110,9 @@ egca_audit_append(struct egca_store *st, const struct egca_audit_event *ev)
 	r.details = (char *)(uintptr_t)(ev->details ? ev->details : "{}");
 	r.prev_hash = prev;
 	if ((e = egca_audit_hash(&r, prev, hash)) != EGCA_OK)
-		return e;
+		return write_failed(e);
 	r.hash = hash;
-	return egca_store_audit_insert(st, &r);
+	return write_failed(egca_store_audit_insert(st, &r));
 }
 
 static enum egca_err
@@ -150,10 +173,126 @@ bad:
 	return 1;
 }
 
+struct cp_walk {
+	struct egca_store *st;
+	struct egca_audit_report *rep;
+	EVP_PKEY *pub;
+	int64_t n; /* checkpoints seen */
+	enum egca_err err;
+};
+
+static int
+cp_bad(struct cp_walk *w, int64_t first_bad, int64_t bad_seq,
+    const struct egca_audit_checkpoint_rec *c)
+{
+	struct egca_audit_report *rep = w->rep;
+
+	rep->first_bad = first_bad;
+	rep->bad_seq = bad_seq;
+	rep->bad_checkpoint = c->seq;
+	w->err = EGCA_ERR_INTEGRITY;
+	return 1;
+}
+
+static int
+check_checkpoint(const struct egca_audit_checkpoint_rec *c, void *arg)
+{
+	struct cp_walk *w = arg;
+	struct egca_audit_report *rep = w->rep;
+	struct egca_buf tbs;
+	char at[32], hash[65];
+	enum egca_err e;
+
+	w->n++;
+	egca_audit_time(c->ts, at);
+	if (c->seq > rep->head_seq) {
+		snprintf(rep->reason, sizeof(rep->reason),
+		    "log ends at seq %lld but checkpoint %lld (signed %s) "
+		    "covers seq %lld: events were removed from the tail",
+		    (long long)rep->head_seq, (long long)w->n, at,
+		    (long long)c->seq);
+		return cp_bad(w, rep->events + 1, rep->head_seq + 1, c);
+	}
+	if (w->pub != NULL) {
+		if (strcmp(c->key_id ? c->key_id : "", rep->key_id) != 0) {
+			snprintf(rep->reason, sizeof(rep->reason),
+			    "checkpoint at seq %lld (signed %s) names key "
+			    "%.16s..., not the audit key %.16s...",
+			    (long long)c->seq, at, c->key_id ? c->key_id : "",
+			    rep->key_id);
+			return cp_bad(w, 0, 0, c);
+		}
+		egca_buf_init(&tbs, 256);
+		e = egca_audit_checkpoint_tbs(
+		    c->seq, c->head_hash, c->ts, &tbs);
+		if (e == EGCA_OK)
+			e = egca_crypto_verify_tbs(w->pub, EGCA_SIG_SM2_SM3,
+			    tbs.data, tbs.len, c->signature, c->signature_len);
+		egca_buf_free(&tbs);
+		if (e != EGCA_OK) {
+			snprintf(rep->reason, sizeof(rep->reason),
+			    "checkpoint at seq %lld (signed %s): signature "
+			    "does not verify under the audit key",
+			    (long long)c->seq, at);
+			return cp_bad(w, 0, 0, c);
+		}
+	}
+	if ((e = egca_store_audit_hash_at(w->st, c->seq, hash)) != EGCA_OK) {
+		if (e != EGCA_ERR_NOTFOUND) {
+			w->err = e;
+			return 1;
+		}
+		hash[0] = '\0';
+	}
+	if (strcmp(hash, c->head_hash ? c->head_hash : "") != 0) {
+		snprintf(rep->reason, sizeof(rep->reason),
+		    "event seq %lld does not have the hash signed in its "
+		    "checkpoint (%s): the log was rewritten at or before "
+		    "seq %lld",
+		    (long long)c->seq, at, (long long)c->seq);
+		return cp_bad(w, c->seq, c->seq, c);
+	}
+	rep->checkpoints++;
+	rep->last_checkpoint = c->seq;
+	rep->last_checkpoint_at = c->ts;
+	return 0;
+}
+
+/* Compares the audit_key table with the given key: a warning only. */
+static enum egca_err
+key_note(struct egca_store *st, const uint8_t *spki, size_t spki_len,
+    struct egca_audit_report *rep)
+{
+	struct egca_audit_key_rec *keys = NULL;
+	size_t n = 0, i, same = 0;
+	enum egca_err e;
+
+	if ((e = egca_store_audit_key_list(st, &keys, &n)) != EGCA_OK)
+		return e;
+	for (i = 0; i < n; i++)
+		if (keys[i].spki_der_len == spki_len &&
+		    memcmp(keys[i].spki_der, spki, spki_len) == 0)
+			same++;
+	if (same == 0)
+		snprintf(rep->key_note, sizeof(rep->key_note),
+		    "the audit key %.16s... is not the one registered in the "
+		    "store (%zu key%s registered)",
+		    rep->key_id, n, n == 1 ? "" : "s");
+	else if (n > same)
+		snprintf(rep->key_note, sizeof(rep->key_note),
+		    "the store registers %zu other audit key%s besides "
+		    "%.16s...",
+		    n - same, n - same == 1 ? "" : "s", rep->key_id);
+	egca_store_audit_key_list_free(keys, n);
+	return EGCA_OK;
+}
+
 enum egca_err
-egca_audit_verify(struct egca_store *st, struct egca_audit_report *report)
+egca_audit_verify(struct egca_store *st, const uint8_t *pub_spki,
+    size_t pub_spki_len, struct egca_audit_report *report)
 {
 	struct walk w = {report, EGCA_OK};
+	struct cp_walk cw;
 	enum egca_err e;
 
 	memset(report, 0, sizeof(*report));
@@ -164,5 +303,27 @@ egca_audit_verify(struct egca_store *st, struct egca_audit_report *report)
 		    "audit chain broken at position %lld (seq %lld): %s",
 		    (long long)report->first_bad, (long long)report->bad_seq,
 		    report->reason);
-	return EGCA_OK;
+	memset(&cw, 0, sizeof(cw));
+	cw.st = st;
+	cw.rep = report;
+	if (pub_spki != NULL) {
+		if ((e = egca_audit_key_id(
+		         pub_spki, pub_spki_len, report->key_id)) != EGCA_OK ||
+		    (e = egca_crypto_spki_decode(
+		         pub_spki, pub_spki_len, &cw.pub)) != EGCA_OK)
+			return e;
+		report->signatures_checked = 1;
+		if ((e = key_note(st, pub_spki, pub_spki_len, report)) !=
+		    EGCA_OK)
+			goto out;
+	}
+	if ((e = egca_store_audit_checkpoint_each(st, check_checkpoint, &cw)) !=
+	    EGCA_OK)
+		goto out;
+	if ((e = cw.err) == EGCA_ERR_INTEGRITY)
+		e = egca_err_set(
+		    EGCA_ERR_INTEGRITY, "audit log: %s", report->reason);
+out:
+	EVP_PKEY_free(cw.pub);
+	return e;
 }

@@ -110,6 +110,38 @@ status_section(json_t *o, struct egca_config *cfg)
 	return EGCA_OK;
 }
 
+/*
+ * The optional "audit" object: checkpoint_events (1..1000000) and
+ * checkpoint_minutes (1..1440); unknown keys are refused.
+ */
+static enum egca_err
+audit_section(json_t *o, struct egca_config *cfg)
+{
+	json_int_t events = 1000, minutes = 10;
+	json_error_t jerr;
+
+	if (o != NULL && !json_is_object(o))
+		return egca_err_set(
+		    EGCA_ERR_INPUT, "%s: audit must be an object", cfg->path);
+	if (o != NULL &&
+	    json_unpack_ex(o, &jerr, JSON_STRICT, "{s?:I, s?:I}",
+	        "checkpoint_events", &events, "checkpoint_minutes",
+	        &minutes) != 0)
+		return egca_err_set(
+		    EGCA_ERR_INPUT, "%s: audit: %s", cfg->path, jerr.text);
+	if (events < 1 || events > 1000000)
+		return egca_err_set(EGCA_ERR_INPUT,
+		    "%s: audit.checkpoint_events must be from 1 to 1000000",
+		    cfg->path);
+	if (minutes < 1 || minutes > 1440)
+		return egca_err_set(EGCA_ERR_INPUT,
+		    "%s: audit.checkpoint_minutes must be from 1 to 1440",
+		    cfg->path);
+	cfg->audit.checkpoint_events = (int)events;
+	cfg->audit.checkpoint_minutes = (int)minutes;
+	return EGCA_OK;
+}
+
 enum egca_err
 egca_config_load(const char *dir, struct egca_config **out)
 {
@@ -121,7 +153,7 @@ egca_config_load(const char *dir, struct egca_config **out)
 	json_error_t jerr;
 	const char *store = "sqlite:egca.db", *profiles = "profiles";
 	const char *base = "http://127.0.0.1:8080", *def_ca = "";
-	json_t *status = NULL;
+	json_t *status = NULL, *audit = NULL;
 	int version = 0;
 	enum egca_err e;
 
@@ -154,14 +186,16 @@ egca_config_load(const char *dir, struct egca_config **out)
 		goto out;
 	}
 	if (json_unpack_ex(root, &jerr, JSON_STRICT,
-	        "{s:i, s?:s, s?:s, s?:s, s?:s, s?:o}", "version", &version,
-	        "store", &store, "profiles_dir", &profiles, "base_url", &base,
-	        "default_ca", &def_ca, "status", &status) != 0) {
+	        "{s:i, s?:s, s?:s, s?:s, s?:s, s?:o, s?:o}", "version",
+	        &version, "store", &store, "profiles_dir", &profiles,
+	        "base_url", &base, "default_ca", &def_ca, "status", &status,
+	        "audit", &audit) != 0) {
 		e = egca_err_set(
 		    EGCA_ERR_INPUT, "%s: %s", cfg->path, jerr.text);
 		goto out;
 	}
-	if ((e = status_section(status, cfg)) != EGCA_OK)
+	if ((e = status_section(status, cfg)) != EGCA_OK ||
+	    (e = audit_section(audit, cfg)) != EGCA_OK)
 		goto out;
 	if (version != 1) {
 		e = egca_err_set(EGCA_ERR_INPUT,

@@ -183,6 +183,9 @@ cmd_init(int argc, char **argv)
 		return cli_fail(e);
 	}
 	rc = cli_ca_create(&env, &a);
+	/* The audit key, under the CA's passphrase (serve opens both). */
+	if (rc == 0)
+		rc = cli_audit_key_init(&env, a.passphrase_file, a.json);
 	cli_close(&env);
 	/* Without a CA the directory is not initialised: allow a retry. */
 	if (rc != 0)

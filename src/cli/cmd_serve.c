@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "cli/cli.h"
+#include "egca/audit.h"
 #include "egca/crypto.h"
 #include "egca/file.h"
 #include "egca/http.h"
@@ -41,6 +42,7 @@ static const char help[] =
 
 struct ticker {
 	struct egca_status *status;
+	struct egca_audit_ticker *audit; /* NULL: no checkpoints */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int stop;
@@ -56,6 +58,7 @@ tick_main(void *arg)
 	while (!t->stop) {
 		pthread_mutex_unlock(&t->mu);
 		egca_status_tick(t->status, (int64_t)time(NULL));
+		egca_audit_ticker_tick(t->audit, (int64_t)time(NULL));
 		pthread_mutex_lock(&t->mu);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += 1;
@@ -65,6 +68,30 @@ tick_main(void *arg)
 	}
 	pthread_mutex_unlock(&t->mu);
 	return NULL;
+}
+
+/*
+ * Signed checkpoints of the audit chain (egca.conf "audit"), with the
+ * audit key opened by the CA keys' passphrase. Without it serve runs on
+ * and says so: the chain is still written and verifiable.
+ */
+static void
+audit_ticker(const struct egca_config *cfg, const char *pass, size_t pass_len,
+    struct egca_audit_ticker **out)
+{
+	struct egca_signer *key = NULL;
+
+	*out = NULL;
+	if (egca_audit_key_open(cfg->keys_dir, pass, pass_len, &key) !=
+	        EGCA_OK ||
+	    egca_audit_ticker_new(cfg->store_uri, key,
+	        cfg->audit.checkpoint_events, cfg->audit.checkpoint_minutes,
+	        out) != EGCA_OK) {
+		egca_log_warn("event=audit_checkpoints_off detail=\"%s\"",
+		    egca_err_detail());
+		fprintf(stderr, "egca: warning: no audit checkpoints: %s\n",
+		    egca_err_detail());
+	}
 }
 
 /* "127.0.0.1:8080", "[::1]:8080", ":8080" */
@@ -235,6 +262,8 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	egca_status_config_load(&sc, env.cfg);
 	e = egca_status_open(&env.ctx, &sc, pass, pass_len, &status);
+	if (e == EGCA_OK)
+		audit_ticker(env.cfg, pass, pass_len, &tk.audit);
 	egca_crypto_passphrase_free(pass, pass_len);
 	if (e != EGCA_OK)
 		goto out;
@@ -279,6 +308,7 @@ out:
 		pthread_mutex_destroy(&tk.mu);
 		pthread_cond_destroy(&tk.cv);
 	}
+	egca_audit_ticker_free(tk.audit);
 	egca_store_pool_free(pool);
 	egca_status_free(status);
 	if (logf != NULL)

@@ -2,7 +2,8 @@
  * The SM3 audit chain: appended events verify; a changed byte, a
  * deleted, a reordered and an inserted event are each found at the
  * right position. Tampering goes straight to the SQLite file, as an
- * attacker with file access would.
+ * attacker with file access would. An event that cannot be written
+ * fails its transaction with EGCA_ERR_STORE and leaves nothing behind.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -72,7 +73,7 @@ test_intact(void **state)
 	struct egca_audit_report rep;
 
 	(void)state;
-	assert_int_equal(egca_audit_verify(st, &rep), EGCA_OK);
+	assert_int_equal(egca_audit_verify(st, NULL, 0, &rep), EGCA_OK);
 	assert_int_equal(rep.events, 5);
 	assert_int_equal(rep.first_bad, 0);
 	assert_int_equal(rep.head_seq, 5);
@@ -87,7 +88,7 @@ test_empty(void **state)
 	struct egca_audit_report rep;
 
 	(void)state;
-	assert_int_equal(egca_audit_verify(st, &rep), EGCA_OK);
+	assert_int_equal(egca_audit_verify(st, NULL, 0, &rep), EGCA_OK);
 	assert_int_equal(rep.events, 0);
 	done(st);
 }
@@ -105,7 +106,8 @@ expect_break(const char *sql, int64_t pos)
 		snprintf(uri, sizeof(uri), "sqlite:%s", path);
 		assert_int_equal(egca_store_open(uri, 0, &st), EGCA_OK);
 	}
-	assert_int_equal(egca_audit_verify(st, &rep), EGCA_ERR_INTEGRITY);
+	assert_int_equal(
+	    egca_audit_verify(st, NULL, 0, &rep), EGCA_ERR_INTEGRITY);
 	if (rep.first_bad != pos)
 		fail_msg("%s: broken at %lld, expected %lld (%s)", sql,
 		    (long long)rep.first_bad, (long long)pos, rep.reason);
@@ -156,6 +158,72 @@ test_inserted(void **state)
 	    4);
 }
 
+static long long
+count_events(void)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	long long n = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                     "SELECT count(*) FROM audit_event", -1, &s, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/* The change an event records and the event commit together or not. */
+static enum egca_err
+change_and_audit(struct egca_store *st, void *arg)
+{
+	struct egca_audit_event ev = {
+	    "test", "thing.change", "thing/x", "success", NULL};
+	enum egca_err e;
+
+	(void)arg;
+	/* A change first (another audit event here stands for it)... */
+	if ((e = egca_audit_append(st, &ev)) != EGCA_OK)
+		return e;
+	/* ...then its record, which the trigger refuses on the second. */
+	return egca_audit_append(st, &ev);
+}
+
+static void
+test_write_failure(void **state)
+{
+	struct egca_store *st = fresh(3);
+	struct egca_audit_event ev = {
+	    "test", "thing.do", "thing/4", "success", NULL};
+	struct egca_audit_report rep;
+
+	(void)state;
+	/* Refuse the fifth event: the change (4) and its record (5) fail. */
+	raw("CREATE TRIGGER audit_block BEFORE INSERT ON audit_event"
+	    " WHEN NEW.seq >= 5 BEGIN SELECT RAISE(ABORT, 'blocked'); END;");
+	assert_int_equal(
+	    egca_store_tx(st, change_and_audit, NULL), EGCA_ERR_STORE);
+	assert_non_null(
+	    strstr(egca_err_detail(), "audit record could not be written"));
+	assert_int_equal(count_events(), 3); /* event 4 rolled back too */
+	/* A refusal recorded on its own is just as refused. */
+	raw("DROP TRIGGER audit_block;"
+	    "CREATE TRIGGER audit_block BEFORE INSERT ON audit_event"
+	    " BEGIN SELECT RAISE(ABORT, 'blocked'); END;");
+	assert_int_equal(egca_audit_record(st, &ev), EGCA_ERR_STORE);
+	assert_int_equal(count_events(), 3);
+	/* Writable again: the chain goes on intact. */
+	raw("DROP TRIGGER audit_block;");
+	assert_int_equal(egca_store_tx(st, change_and_audit, NULL), EGCA_OK);
+	assert_int_equal(count_events(), 5);
+	assert_int_equal(egca_audit_verify(st, NULL, 0, &rep), EGCA_OK);
+	assert_int_equal(rep.events, 5);
+	done(st);
+}
+
 int
 main(void)
 {
@@ -166,6 +234,7 @@ main(void)
 	    cmocka_unit_test(test_deleted),
 	    cmocka_unit_test(test_reordered),
 	    cmocka_unit_test(test_inserted),
+	    cmocka_unit_test(test_write_failure),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
