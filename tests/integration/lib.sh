@@ -252,6 +252,24 @@ api() {
 	curl "${a[@]}" ${API_OPTS[@]+"${API_OPTS[@]}"} "$U$path"
 }
 
+API_OPTS=()
+# apio CURL-OPTION... -- CRED METHOD PATH [JSON]: api with extra curl
+# options (headers, --path-as-is, client certificates).
+apio() {
+	local -a o=()
+	local rc
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		o+=("$1")
+		shift
+	done
+	shift
+	API_OPTS=("${o[@]}")
+	api "$@"
+	rc=$?
+	API_OPTS=()
+	return $rc
+}
+
 # op_session NAME PASSWORD [TOTP_SECRET]: logs NAME in (with a TOTP code
 # when a secret is given or NAME has one on file); keeps the cookie jar
 # and the CSRF token. Returns 0 on 201.
@@ -325,7 +343,8 @@ op_bootstrap() {
 # op_new NAME ROLES [--point P] [--department D] [--subscriber S]
 #   [--no-totp]: the security administrator (op_bootstrap first) makes
 # the operator over REST; it logs in, changes its password, enrols
-# TOTP and gets an API token, which is printed.
+# TOTP and gets an API token, which is printed (with --no-totp: no TOTP
+# and no token, a session only).
 op_new() {
 	local name=$1 roles=$2 totp=yes extra="" got otp
 	shift 2
@@ -343,5 +362,7 @@ op_new() {
 		"{\"name\":$(jstr "$name"),\"roles\":$roles$extra}")
 	[ "$got" = 201 ] || { echo "op_new $name: HTTP $got: $(cat "$T/body")" >&2; return 1; }
 	otp=$(jfield "$T/body" 'd["one_time_password"]')
-	op_first_login "$name" "$otp" "$totp" && op_token "$name"
+	op_first_login "$name" "$otp" "$totp" || return 1
+	# Roles able to cause issuance get no token without a second factor.
+	[ "$totp" = --no-totp ] || op_token "$name"
 }
