@@ -16,7 +16,12 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 serve_start "$d" --tls-cert "$T/tls.pem" --tls-key "$T/tls.key" || finish
 case $U in https://*) pass "listening on $U" ;; *) fail "not HTTPS: $U" ;; esac
 check "healthz over TLS (certificate verified)" curl -sf --cacert "$T/tls.pem" "$U/healthz"
-check "REST API over TLS" curl -sf --cacert "$T/tls.pem" "$U/api/v1/certificates"
+check "bootstrap the security administrator over TLS" op_bootstrap "$d"
+check "a certificate reader with a token over TLS" op_new rdr1 auditor
+check "REST API over TLS" curl -sf --cacert "$T/tls.pem" \
+	-H "Authorization: Bearer $(cat "$OPDIR/rdr1.token" 2>/dev/null)" "$U/api/v1/certificates"
+expect_exit 22 "REST API over TLS without a credential: 401" \
+	curl -sf --cacert "$T/tls.pem" "$U/api/v1/certificates"
 check "CRL over TLS" curl -sf --cacert "$T/tls.pem" -o "$T/c.der" "$U/crl/root.crl"
 openssl ocsp -issuer "$T/ca.pem" -cert "$T/leaf.pem" -url "$U/ocsp" \
 	-CAfile "$T/tls.pem" -noverify -no_nonce >"$T/out" 2>&1

@@ -36,7 +36,12 @@ check "revoke rev1" "$EGCA" cert revoke --dir "$d" "$rev_serial" --reason keyCom
 # Start the server on a free port.
 serve_start "$d" || finish
 port=${U##*:}
-code() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
+# The REST API needs a credential: an auditor's API token (a reader of
+# issued certificates), made by the first security administrator.
+check "bootstrap the security administrator" op_bootstrap "$d"
+check "a certificate reader (auditor) with a token" op_new rdr1 auditor
+AUTH="Authorization: Bearer $(cat "$OPDIR/rdr1.token" 2>/dev/null)"
+code() { curl -s -o "$T/body" -w '%{http_code}' -H "$AUTH" "$@"; }
 json() { python3 -c "import json,sys; d=json.load(open('$T/body')); print($1)"; }
 want() { # DESC GOT WANTED
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got '$2', wanted '$3'"; fi
@@ -60,6 +65,9 @@ want "/certs/<unknown> 404" "$(code $U/certs/0102030405)" 404
 want "/ca/nosuch.crt 404" "$(code $U/ca/nosuch.crt)" 404
 
 # REST: search.
+for p in certificates statistics downloads "certificates/root/$gov1_serial"; do
+	want "anonymous /api/v1/$p: 401" "$(curl -s -o "$T/body" -w '%{http_code}' "$U/api/v1/$p")" 401
+done
 want "search all" "$(code "$U/api/v1/certificates")" 200
 want "search total (5 + the OCSP signer)" "$(json "d['total']")" 6
 want "search by region 330100" "$(code "$U/api/v1/certificates?region=330100")" 200
@@ -97,7 +105,7 @@ python3 -c "import json; d=json.load(open('$T/body')); s=[i['serial'] for i in d
 # REST: errors are problem+json with a stable code and the parameter.
 problem() { # DESC URL STATUS CODE [PARAM]
 	local got
-	got=$(curl -s -o "$T/body" -w '%{http_code} %{content_type}' "$2")
+	got=$(curl -s -o "$T/body" -w '%{http_code} %{content_type}' -H "$AUTH" "$2")
 	want "$1: status" "${got%% *}" "$3"
 	want "$1: problem+json" "${got#* }" "application/problem+json"
 	want "$1: code" "$(json "d['code']")" "$4"
@@ -117,7 +125,7 @@ problem "not UTF-8" "$U/api/v1/certificates?subject=%ff" 400 EGCA-BAD-PARAM subj
 problem "unknown path" "$U/api/v1/nothing" 404 EGCA-NOT-FOUND
 problem "unknown certificate" "$U/api/v1/certificates/root/0badc0de" 404 EGCA-NOT-FOUND
 problem "bad group_by" "$U/api/v1/statistics?group_by=colour" 400 EGCA-BAD-PARAM group_by
-got=$(curl -s -o "$T/body" -w '%{http_code}' -X DELETE "$U/api/v1/certificates")
+got=$(curl -s -o "$T/body" -w '%{http_code}' -H "$AUTH" -X DELETE "$U/api/v1/certificates")
 want "DELETE is 405" "$got" 405
 curl -s -D - -o /dev/null -X PUT "$U/healthz" | grep -qi "^allow: GET, HEAD" && pass "405 names Allow" || fail "405 Allow header"
 
@@ -138,7 +146,7 @@ code "$U/api/v1/statistics?group_by=profile&from=2000-01-01&to=2000-12-31" >/dev
 want "statistics, empty range" "$(json "d['totals']['issued']")" 0
 
 # REST: ZIP download.
-got=$(curl -s -o "$T/dl.zip" -w '%{http_code} %{content_type}' "$U/api/v1/downloads?region=330100")
+got=$(curl -s -o "$T/dl.zip" -w '%{http_code} %{content_type}' -H "$AUTH" "$U/api/v1/downloads?region=330100")
 want "download" "$got" "200 application/zip"
 check "download passes unzip -t" unzip -t "$T/dl.zip"
 unzip -o -q "$T/dl.zip" -d "$T/dl"
