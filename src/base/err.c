@@ -50,10 +50,13 @@ enum egca_err
 egca_err_set(enum egca_err e, const char *fmt, ...)
 {
 	va_list ap;
+	char tmp[sizeof(detail)];
 
+	/* Formatted aside: the arguments may be egca_err_detail() itself. */
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
+	memcpy(detail, tmp, sizeof(detail));
 	return e;
 }
 
@@ -63,11 +66,12 @@ egca_err_ossl(enum egca_err e, const char *fmt, ...)
 	va_list ap;
 	size_t n;
 	unsigned long code;
-	char buf[256];
+	char buf[256], tmp[sizeof(detail)];
 
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
+	memcpy(detail, tmp, sizeof(detail));
 	while ((code = ERR_get_error()) != 0) {
 		ERR_error_string_n(code, buf, sizeof(buf));
 		n = strlen(detail);
