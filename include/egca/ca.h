@@ -99,6 +99,13 @@ struct egca_signer *egca_ca_issuer_get0_signer(const struct egca_issuer *is);
 const uint8_t *egca_ca_issuer_get0_subject(
     const struct egca_issuer *is, size_t *len);
 
+/*
+ * A caller's change made inside a ca/ transaction (st is the
+ * transaction's connection; serial_hex the certificate concerned).
+ */
+typedef enum egca_err (*egca_ca_tx_hook)(
+    struct egca_store *st, void *arg, const char *serial_hex);
+
 struct egca_issue_req {
 	const char *profile;        /* profile name */
 	const struct egca_csr *csr; /* parsed and verified */
@@ -112,6 +119,18 @@ struct egca_issue_req {
 	const char *const *san_ip;
 	size_t n_san_ip;
 	const char *region; /* GB/T 2260 six-digit code, or NULL */
+	/* RA: the subscriber and its department (cert_index), or NULL. */
+	const char *subscriber;
+	const char *department;
+	/*
+	 * Optional: called inside the transaction that stores the
+	 * certificate, after it and its audit event are written, so the
+	 * caller's own change commits with the certificate or not at all
+	 * (ra/: the application becomes "executed"). A non-OK return rolls
+	 * the certificate back (its serial stays reserved, never reused).
+	 */
+	egca_ca_tx_hook hook;
+	void *hook_arg;
 };
 
 struct egca_issue_result {
@@ -167,5 +186,16 @@ const char *egca_ca_reason_name(int reason);
 EGCA_MUST_CHECK enum egca_err egca_ca_cert_set_status(
     const struct egca_ctx *ctx, const char *ca, const char *serial_hex,
     enum egca_status_action action, int reason, int64_t invalidity);
+/*
+ * The same, with hook (may be NULL) called inside the transaction
+ * after the status and its audit event are written, so the caller's
+ * change commits with it. is (may be NULL): the open issuer of ca; the
+ * certificate's OCSP response is then re-signed in the transaction
+ * (egca_status_presign) instead of being marked stale.
+ */
+EGCA_MUST_CHECK enum egca_err egca_ca_cert_set_status_hook(
+    const struct egca_ctx *ctx, struct egca_issuer *is, const char *ca,
+    const char *serial_hex, enum egca_status_action action, int reason,
+    int64_t invalidity, egca_ca_tx_hook hook, void *hook_arg);
 
 #endif

@@ -14,6 +14,10 @@
  *       "crl_validity_hours": 24, "crl_delay_seconds": 60,
  *       "crl_interval_hours": 6, "delta_crl": true
  *     },
+ *     "ra": {                           optional; approvals per kind, 1..5
+ *       "approvals": {"new": 1, "update": 1, "extend": 1, "recover": 2,
+ *                     "hold": 1, "unhold": 1, "revoke": 1}
+ *     },
  *     "audit": {                        optional; signed checkpoints
  *       "checkpoint_events": 1000, "checkpoint_minutes": 10
  *     }
@@ -37,6 +41,21 @@ struct egca_config_status {
 };
 
 /*
+ * RA settings from "ra": the approvals (M of the four-eyes / M-of-N
+ * review) an application of each kind needs. Always filled: the values
+ * not set are the defaults (1; recover 2).
+ */
+struct egca_config_ra {
+	int approvals_new;
+	int approvals_update;
+	int approvals_extend;
+	int approvals_recover;
+	int approvals_hold;
+	int approvals_unhold;
+	int approvals_revoke;
+};
+
+/*
  * Audit settings from "audit": egca serve signs a checkpoint of the
  * audit chain's head every checkpoint_events events or every
  * checkpoint_minutes minutes (when there is a new event). Always filled:
@@ -56,6 +75,7 @@ struct egca_config {
 	char *base_url;     /* where CRL, OCSP and CA certs are published */
 	char *default_ca;
 	struct egca_config_status status;
+	struct egca_config_ra ra;
 	struct egca_config_audit audit;
 };
 

@@ -136,6 +136,14 @@ int egca_status_ready(
     struct egca_status *s, int64_t now, char *why, size_t why_len);
 
 /*
+ * The open issuer of CA ca (NULL or "": the default CA), borrowed for
+ * the life of s: what ra/ issues and re-signs OCSP answers with (struct
+ * egca_ra_env in the HTTP layer). NULL when s serves no such CA or its
+ * key did not open. Thread-safe (the signers are).
+ */
+struct egca_issuer *egca_status_issuer(struct egca_status *s, const char *ca);
+
+/*
  * CRL generation without a running service (`egca crl generate`):
  * builds, signs, stores and publishes the full CRL and, when enabled,
  * the delta CRL of CA name (NULL: every active CA).

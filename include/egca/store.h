@@ -369,6 +369,8 @@ struct egca_cert_index_rec {
 	const char *region;          /* GB/T 2260 six digits, or NULL */
 	const char *subscriber_type; /* the profile's, or NULL */
 	int64_t issued_at;           /* gives issued_month (UTC) */
+	const char *subscriber;      /* RA subscriber id, or NULL */
+	const char *department;      /* its department, or NULL */
 };
 
 /* EGCA_ERR_EXISTS when the certificate already has a row. */
@@ -398,6 +400,7 @@ struct egca_cert_query {
 	const char *identity_code;
 	const char *region;
 	const char *subscriber_type;
+	const char *department; /* exact (department viewers' scope) */
 	int64_t not_after_from, not_after_to;
 	int64_t issued_from, issued_to;
 	enum egca_cert_sort sort;
@@ -585,6 +588,206 @@ EGCA_MUST_CHECK enum egca_err egca_store_token_revoke_owner(
 EGCA_MUST_CHECK enum egca_err egca_store_token_touch(
     struct egca_store *st, const char *id, int64_t at);
 
+/* ---- RA (schema 6; store/ra.c) ---- */
+
+/*
+ * The records are those of include/egca/ra.h: store/ra.c fills their
+ * layout and owns how they are freed (the egca_ra_*_free functions of
+ * ra/ call the _clear functions here). Ids are 32 hex characters made
+ * by ra/.
+ */
+struct egca_point_rec;
+struct egca_point_region_rec;
+struct egca_subscriber_rec;
+struct egca_app_rec;
+struct egca_material_rec;
+struct egca_loss_rec;
+
+/* Free every member and zero the record (a zeroed record is fine). */
+void egca_store_ra_point_clear(struct egca_point_rec *r);
+void egca_store_ra_point_region_clear(struct egca_point_region_rec *r);
+void egca_store_ra_subscriber_clear(struct egca_subscriber_rec *r);
+void egca_store_ra_app_clear(struct egca_app_rec *r);
+void egca_store_ra_material_clear(struct egca_material_rec *r);
+void egca_store_ra_loss_clear(struct egca_loss_rec *r);
+
+/* EGCA_ERR_EXISTS when the id is taken. */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_point_insert(
+    struct egca_store *st, const struct egca_point_rec *r);
+/* EGCA_ERR_NOTFOUND when absent. */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_point_get(
+    struct egca_store *st, const char *id, struct egca_point_rec *out);
+/* Every point in id order (free each with _clear, then the array). */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_point_list(
+    struct egca_store *st, struct egca_point_rec **out, size_t *n);
+/*
+ * Records that r->point serves r->region (added_at = now). A row that
+ * exists without approval gets r->approval when one is given; any other
+ * existing row is EGCA_ERR_EXISTS. EGCA_ERR_NOTFOUND: no such point.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_point_region_put(
+    struct egca_store *st, const struct egca_point_region_rec *r, int64_t now);
+/* The regions of point in region order. */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_point_regions(struct egca_store *st,
+    const char *point, struct egca_point_region_rec **out, size_t *n);
+
+/*
+ * What a caller may see, as an OR of the members given; none given:
+ * nothing. point: subscribers whose region lies in a region the point
+ * serves (approved or in its home province; province "xx0000" and
+ * prefecture "xxxx00" rows contain their codes, as
+ * egca_ra_region_within); subscriber: that one; department: its
+ * subscribers; recover: every "recover" application (KM officers).
+ */
+struct egca_store_ra_scope {
+	const char *point;
+	const char *subscriber;
+	const char *department;
+	int recover;
+};
+
+EGCA_MUST_CHECK enum egca_err egca_store_ra_subscriber_insert(
+    struct egca_store *st, const struct egca_subscriber_rec *r);
+/* EGCA_ERR_NOTFOUND when absent. */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_subscriber_get(
+    struct egca_store *st, const char *id, struct egca_subscriber_rec *out);
+/*
+ * Subscribers in scope, newest first; type exact, name a literal
+ * substring (ASCII case-insensitive), region a code whose province or
+ * prefecture zeros make it a prefix (as egca_ra_region_within); NULL:
+ * any. limit 1..1000.
+ */
+struct egca_store_ra_subscriber_query {
+	const struct egca_store_ra_scope *scope;
+	const char *type;
+	const char *name;
+	const char *region;
+	size_t limit;
+	size_t offset;
+};
+EGCA_MUST_CHECK enum egca_err egca_store_ra_subscriber_list(
+    struct egca_store *st, const struct egca_store_ra_subscriber_query *q,
+    struct egca_subscriber_rec **out, size_t *n);
+
+/* Inserts r (approvals, decided_by and the results are not written). */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_app_insert(
+    struct egca_store *st, const struct egca_app_rec *r);
+/*
+ * The application with csr_der and approvals (those whose digest is the
+ * current one). EGCA_ERR_NOTFOUND when absent.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_app_get(
+    struct egca_store *st, const char *id, struct egca_app_rec *out);
+/* Applications in scope, newest first, without csr_der. */
+struct egca_store_ra_app_query {
+	const struct egca_store_ra_scope *scope;
+	const char *state;
+	const char *kind;
+	const char *subscriber;
+	size_t limit;
+	size_t offset;
+};
+EGCA_MUST_CHECK enum egca_err egca_store_ra_app_list(struct egca_store *st,
+    const struct egca_store_ra_app_query *q, struct egca_app_rec **out,
+    size_t *n);
+/* Sets the digest (materials changed). */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_app_set_digest(
+    struct egca_store *st, const char *id, const char *digest, int64_t now);
+/*
+ * submitted -> to ("approved" or "rejected") with decided_by and (for
+ * rejected) reject_reason. EGCA_ERR_STATE when the application is not
+ * submitted (nothing changed).
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_app_decide(struct egca_store *st,
+    const char *id, const char *to, const char *by, const char *reason,
+    int64_t now);
+/*
+ * Claims execution: approved or failed (or executing with updated_at
+ * before stale_before, a crashed execution) -> executing, one row.
+ * EGCA_ERR_STATE when no row changed: someone else holds it, or it is
+ * in another state.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_app_claim(
+    struct egca_store *st, const char *id, int64_t now, int64_t stale_before);
+/*
+ * executing -> state ("executing" keeps it, "executed", "failed");
+ * result_serial (NULL: unchanged) and result_error (NULL clears it).
+ * EGCA_ERR_STATE when the application is not executing.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_app_finish(struct egca_store *st,
+    const char *id, const char *state, const char *result_serial,
+    const char *result_error, int64_t now);
+
+/*
+ * Records reviewer's approval of app as of digest. A reviewer who
+ * approved an earlier digest approves again (the row is rewritten);
+ * one who approved this digest already: EGCA_ERR_EXISTS.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_approval_put(struct egca_store *st,
+    const char *app, const char *reviewer, const char *digest, int64_t now);
+
+/* Inserts a material's metadata r and its content. */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_material_insert(
+    struct egca_store *st, const struct egca_material_rec *r,
+    const uint8_t *data, size_t len);
+/* Materials of app in the order they were added (no content). */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_material_list(struct egca_store *st,
+    const char *app, struct egca_material_rec **out, size_t *n);
+/* One material and its content (free()). EGCA_ERR_NOTFOUND. */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_material_get(struct egca_store *st,
+    const char *app, const char *id, struct egca_material_rec *meta,
+    uint8_t **data, size_t *len);
+
+/* An idempotency key's first use. */
+struct egca_store_idem {
+	char *kind;
+	char *request_digest;
+	char *object_id;
+};
+void egca_store_ra_idem_clear(struct egca_store_idem *r);
+/* EGCA_ERR_NOTFOUND when (key, actor) was never used. */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_idem_get(struct egca_store *st,
+    const char *key, const char *actor, struct egca_store_idem *out);
+/* EGCA_ERR_EXISTS when (key, actor) is taken. */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_idem_insert(struct egca_store *st,
+    const char *key, const char *actor, const char *kind,
+    const char *request_digest, const char *object_id, int64_t now);
+
+/* Stores (or replaces) the SHA-256 hex of a certificate's revocation code. */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_code_put(struct egca_store *st,
+    const char *ca, const char *serial, const char *code_hash, int64_t now);
+/* EGCA_ERR_NOTFOUND when the certificate has no code. */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_code_get(struct egca_store *st,
+    const char *ca, const char *serial, char code_hash[65]);
+
+/*
+ * The subscriber a certificate was issued for (cert_index.subscriber,
+ * malloc'd). EGCA_ERR_NOTFOUND when there is no such certificate or it
+ * was not issued for a subscriber.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_cert_subscriber(
+    struct egca_store *st, const char *ca, const char *serial,
+    char **subscriber);
+
+EGCA_MUST_CHECK enum egca_err egca_store_ra_loss_insert(
+    struct egca_store *st, const struct egca_loss_rec *r);
+/* EGCA_ERR_NOTFOUND when absent. */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_loss_get(
+    struct egca_store *st, const char *id, struct egca_loss_rec *out);
+/* The id of the report of (ca, serial) still "held"; NOTFOUND if none. */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_loss_open(
+    struct egca_store *st, const char *ca, const char *serial, char id[33]);
+/* held -> confirmed; EGCA_ERR_STATE when the report is not held. */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_loss_confirm(
+    struct egca_store *st, const char *id, const char *by, int64_t at);
+/*
+ * Reports about certificates of subscribers in scope, newest first;
+ * state NULL: any; limit 1..1000.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_ra_loss_list(struct egca_store *st,
+    const struct egca_store_ra_scope *scope, const char *state, size_t limit,
+    struct egca_loss_rec **out, size_t *n);
+
 /* ---- Audit browsing, audit key, checkpoints (schema 7; store/audit.c) ---- */
 
 /*
@@ -607,8 +810,7 @@ struct egca_store_audit_query {
  * to stop.
  */
 EGCA_MUST_CHECK enum egca_err egca_store_audit_find(struct egca_store *st,
-    const struct egca_store_audit_query *q, egca_store_audit_fn fn,
-    void *arg);
+    const struct egca_store_audit_query *q, egca_store_audit_fn fn, void *arg);
 /* The stored hash of event seq; EGCA_ERR_NOTFOUND (no detail) if none. */
 EGCA_MUST_CHECK enum egca_err egca_store_audit_hash_at(
     struct egca_store *st, int64_t seq, char hash[65]);
@@ -627,8 +829,8 @@ void egca_store_audit_key_list_free(struct egca_audit_key_rec *l, size_t n);
 EGCA_MUST_CHECK enum egca_err egca_store_audit_key_insert(
     struct egca_store *st, const struct egca_audit_key_rec *r);
 /* EGCA_ERR_NOTFOUND when id is not registered. */
-EGCA_MUST_CHECK enum egca_err egca_store_audit_key_get(struct egca_store *st,
-    const char *id, struct egca_audit_key_rec *out);
+EGCA_MUST_CHECK enum egca_err egca_store_audit_key_get(
+    struct egca_store *st, const char *id, struct egca_audit_key_rec *out);
 /* Every registered key, oldest first. */
 EGCA_MUST_CHECK enum egca_err egca_store_audit_key_list(
     struct egca_store *st, struct egca_audit_key_rec **out, size_t *n);
@@ -636,9 +838,9 @@ EGCA_MUST_CHECK enum egca_err egca_store_audit_key_list(
 /* A signed checkpoint: at seq the chain's hash was head_hash. */
 struct egca_audit_checkpoint_rec {
 	int64_t seq;
-	char *head_hash; /* hex SM3 of event seq */
-	int64_t ts;      /* when it was signed */
-	char *key_id;    /* audit_key.id */
+	char *head_hash;    /* hex SM3 of event seq */
+	int64_t ts;         /* when it was signed */
+	char *key_id;       /* audit_key.id */
 	uint8_t *signature; /* SM2 (DER) over the encoding in egca/audit.h */
 	size_t signature_len;
 };

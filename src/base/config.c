@@ -111,6 +111,74 @@ status_section(json_t *o, struct egca_config *cfg)
 }
 
 /*
+ * The optional "ra" object: {"approvals": {"<kind>": 1..5, ...}};
+ * unknown keys and kinds are refused, kinds not given keep the default.
+ */
+static enum egca_err
+ra_section(json_t *o, struct egca_config *cfg)
+{
+	static const struct {
+		const char *kind;
+		size_t off;
+		int def;
+	} kinds[] = {
+#define K(name, d) {#name, offsetof(struct egca_config_ra, approvals_##name), d}
+	    K(new, 1),
+	    K(update, 1),
+	    K(extend, 1),
+	    K(recover, 2),
+	    K(hold, 1),
+	    K(unhold, 1),
+	    K(revoke, 1),
+#undef K
+	};
+	const char *k;
+	json_t *v, *approvals = NULL;
+	json_error_t jerr;
+	size_t i;
+	int *field;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		*(int *)(void *)((char *)&cfg->ra + kinds[i].off) =
+		    kinds[i].def;
+	if (o == NULL)
+		return EGCA_OK;
+	if (!json_is_object(o))
+		return egca_err_set(
+		    EGCA_ERR_INPUT, "%s: ra must be an object", cfg->path);
+	if (json_unpack_ex(
+	        o, &jerr, JSON_STRICT, "{s?:o}", "approvals", &approvals) != 0)
+		return egca_err_set(
+		    EGCA_ERR_INPUT, "%s: ra: %s", cfg->path, jerr.text);
+	if (approvals == NULL)
+		return EGCA_OK;
+	if (!json_is_object(approvals))
+		return egca_err_set(EGCA_ERR_INPUT,
+		    "%s: ra.approvals must be an object", cfg->path);
+	json_object_foreach(approvals, k, v)
+	{
+		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+			if (strcmp(kinds[i].kind, k) == 0)
+				break;
+		if (i == sizeof(kinds) / sizeof(kinds[0]))
+			return egca_err_set(EGCA_ERR_INPUT,
+			    "%s: ra.approvals.%s is not an application kind "
+			    "(new, update, extend, recover, hold, unhold, "
+			    "revoke)",
+			    cfg->path, k);
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > 5)
+			return egca_err_set(EGCA_ERR_INPUT,
+			    "%s: ra.approvals.%s must be an integer from 1 "
+			    "to 5",
+			    cfg->path, k);
+		field = (int *)(void *)((char *)&cfg->ra + kinds[i].off);
+		*field = (int)json_integer_value(v);
+	}
+	return EGCA_OK;
+}
+
+/*
  * The optional "audit" object: checkpoint_events (1..1000000) and
  * checkpoint_minutes (1..1440); unknown keys are refused.
  */
@@ -153,7 +221,7 @@ egca_config_load(const char *dir, struct egca_config **out)
 	json_error_t jerr;
 	const char *store = "sqlite:egca.db", *profiles = "profiles";
 	const char *base = "http://127.0.0.1:8080", *def_ca = "";
-	json_t *status = NULL, *audit = NULL;
+	json_t *status = NULL, *ra = NULL, *audit = NULL;
 	int version = 0;
 	enum egca_err e;
 
@@ -186,15 +254,16 @@ egca_config_load(const char *dir, struct egca_config **out)
 		goto out;
 	}
 	if (json_unpack_ex(root, &jerr, JSON_STRICT,
-	        "{s:i, s?:s, s?:s, s?:s, s?:s, s?:o, s?:o}", "version",
+	        "{s:i, s?:s, s?:s, s?:s, s?:s, s?:o, s?:o, s?:o}", "version",
 	        &version, "store", &store, "profiles_dir", &profiles,
 	        "base_url", &base, "default_ca", &def_ca, "status", &status,
-	        "audit", &audit) != 0) {
+	        "ra", &ra, "audit", &audit) != 0) {
 		e = egca_err_set(
 		    EGCA_ERR_INPUT, "%s: %s", cfg->path, jerr.text);
 		goto out;
 	}
 	if ((e = status_section(status, cfg)) != EGCA_OK ||
+	    (e = ra_section(ra, cfg)) != EGCA_OK ||
 	    (e = audit_section(audit, cfg)) != EGCA_OK)
 		goto out;
 	if (version != 1) {

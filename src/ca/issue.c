@@ -391,6 +391,8 @@ struct insert_tx {
 	const struct egca_cert_rec *rec;
 	const struct egca_cert_index_rec *idx;
 	struct egca_issuer *is; /* signs the first OCSP response */
+	egca_ca_tx_hook hook;   /* the caller's change, or NULL */
+	void *hook_arg;
 };
 
 static enum egca_err
@@ -419,6 +421,8 @@ insert_tx(struct egca_store *st, void *arg)
 	    c->ctx->actor, "cert.issue", object, "success", details};
 	e = egca_audit_append(st, &ev);
 	free(details);
+	if (e == EGCA_OK && c->hook != NULL)
+		e = c->hook(st, c->hook_arg, c->rec->serial);
 	return e;
 }
 
@@ -535,8 +539,9 @@ egca_ca_issue(const struct egca_ctx *ctx, struct egca_issuer *is,
 		goto out;
 	idx = (struct egca_cert_index_rec){is->name, res->serial, org,
 	    identity_code(&req->identity), req->region,
-	    prof->subscriber_type[0] ? prof->subscriber_type : NULL, now};
-	it = (struct insert_tx){ctx, &rec, &idx, is};
+	    prof->subscriber_type[0] ? prof->subscriber_type : NULL, now,
+	    req->subscriber, req->department};
+	it = (struct insert_tx){ctx, &rec, &idx, is, req->hook, req->hook_arg};
 	if ((e = egca_store_tx(ctx->st, insert_tx, &it)) != EGCA_OK)
 		goto out;
 	res->der = egca_buf_take(&cert, &res->der_len);

@@ -70,6 +70,9 @@ struct status_tx {
 	int reason;
 	int64_t invalidity;
 	int64_t now;
+	struct egca_issuer *is; /* re-signs the OCSP response, or NULL */
+	egca_ca_tx_hook hook;   /* the caller's change, or NULL */
+	void *hook_arg;
 };
 
 static const char *
@@ -148,9 +151,15 @@ status_tx(struct egca_store *st, void *arg)
 	if ((e = egca_store_cert_set_status(
 	         st, c->ca, c->serial, to, reason, at, inv)) != EGCA_OK)
 		goto out;
-	/* The pre-signed OCSP response is no longer served. */
-	if ((e = egca_status_invalidate(st, c->ca, c->serial, c->now)) !=
-	    EGCA_OK)
+	/*
+	 * With the CA key at hand the new answer is signed at once;
+	 * without it the pre-signed response is no longer served.
+	 */
+	if (c->is != NULL)
+		e = egca_status_presign(st, c->is, c->serial, c->now);
+	else
+		e = egca_status_invalidate(st, c->ca, c->serial, c->now);
+	if (e != EGCA_OK)
 		goto out;
 	snprintf(object, sizeof(object), "cert/%s/%s", c->ca, c->serial);
 	details = egca_ca_details("{s:s, s:s, s:s, s:I}", "from", cur.status,
@@ -158,7 +167,10 @@ status_tx(struct egca_store *st, void *arg)
 	    (json_int_t)inv);
 	ev = (struct egca_audit_event){
 	    c->ctx->actor, action_name(c->action), object, "success", details};
-	e = egca_audit_append(st, &ev);
+	if ((e = egca_audit_append(st, &ev)) != EGCA_OK)
+		goto out;
+	if (c->hook != NULL)
+		e = c->hook(st, c->hook_arg, c->serial);
 out:
 	free(details);
 	egca_store_cert_rec_free(&cur);
@@ -169,6 +181,15 @@ enum egca_err
 egca_ca_cert_set_status(const struct egca_ctx *ctx, const char *ca,
     const char *serial_hex, enum egca_status_action action, int reason,
     int64_t invalidity)
+{
+	return egca_ca_cert_set_status_hook(
+	    ctx, NULL, ca, serial_hex, action, reason, invalidity, NULL, NULL);
+}
+
+enum egca_err
+egca_ca_cert_set_status_hook(const struct egca_ctx *ctx, struct egca_issuer *is,
+    const char *ca, const char *serial_hex, enum egca_status_action action,
+    int reason, int64_t invalidity, egca_ca_tx_hook hook, void *hook_arg)
 {
 	struct egca_ca_rec rec;
 	struct status_tx c;
@@ -187,8 +208,15 @@ egca_ca_cert_set_status(const struct egca_ctx *ctx, const char *ca,
 	/* Resolve the default CA name. */
 	if ((e = egca_ca_get(ctx, ca, &rec)) != EGCA_OK)
 		return e;
+	if (is != NULL && strcmp(egca_ca_issuer_name(is), rec.name) != 0) {
+		e = egca_err_set(EGCA_ERR_INTERNAL,
+		    "issuer %s given for a certificate of CA %s",
+		    egca_ca_issuer_name(is), rec.name);
+		egca_store_ca_rec_free(&rec);
+		return e;
+	}
 	c = (struct status_tx){ctx, rec.name, serial_hex, action, reason,
-	    invalidity, (int64_t)time(NULL)};
+	    invalidity, (int64_t)time(NULL), is, hook, hook_arg};
 	e = egca_store_tx(ctx->st, status_tx, &c);
 	egca_store_ca_rec_free(&rec);
 	return e;

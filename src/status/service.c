@@ -226,6 +226,21 @@ egca_status_free(struct egca_status *s)
 	free(s);
 }
 
+struct egca_issuer *
+egca_status_issuer(struct egca_status *s, const char *ca)
+{
+	size_t i;
+
+	if (ca == NULL || ca[0] == '\0')
+		ca = s->config != NULL ? s->config->default_ca : NULL;
+	if (ca == NULL)
+		return NULL;
+	for (i = 0; i < s->n_cas; i++)
+		if (strcmp(s->cas[i].name, ca) == 0)
+			return s->cas[i].is;
+	return NULL;
+}
+
 /* ---- background work, readiness, statistics ---- */
 
 void

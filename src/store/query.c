@@ -32,7 +32,7 @@ enum egca_err
 egca_store_cert_index_insert(
     struct egca_store *st, const struct egca_cert_index_rec *r)
 {
-	struct store_val p[7];
+	struct store_val p[9];
 	struct tm tm;
 	time_t t = (time_t)r->issued_at;
 	char month[32];
@@ -50,11 +50,15 @@ egca_store_cert_index_insert(
 	p[4] = egca_store_text(r->region);
 	p[5] = egca_store_text(r->subscriber_type);
 	p[6] = egca_store_text(month);
+	p[7] = egca_store_text(r->subscriber);
+	p[8] = egca_store_text(r->department);
 	if ((err = egca_store_exec(st,
 	         "INSERT INTO cert_index (ca, serial, organization,"
-	         " identity_code, region, subscriber_type, issued_month)"
-	         " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-	         p, 7, NULL, NULL, &n)) != EGCA_OK)
+	         " identity_code, region, subscriber_type, issued_month,"
+	         " subscriber, department)"
+	         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+	         " ON CONFLICT DO NOTHING",
+	         p, 9, NULL, NULL, &n)) != EGCA_OK)
 		return err;
 	if (n == 0)
 		return egca_err_set(EGCA_ERR_EXISTS,
@@ -218,6 +222,8 @@ build_where(const struct egca_cert_query *q, struct where *w)
 	if (q->subscriber_type != NULL)
 		cond(w, "i.subscriber_type = ", "",
 		    egca_store_text(q->subscriber_type));
+	if (q->department != NULL)
+		cond(w, "i.department = ", "", egca_store_text(q->department));
 	if (q->not_after_from != 0)
 		cond(w, "c.not_after >= ", "",
 		    egca_store_int(q->not_after_from));
