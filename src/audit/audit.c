@@ -178,6 +178,8 @@ struct cp_walk {
 	struct egca_audit_report *rep;
 	EVP_PKEY *pub;
 	int64_t n; /* checkpoints seen */
+	/* The newest checkpoint past the log's end (0: none). */
+	int64_t beyond_n, beyond_seq, beyond_ts;
 	enum egca_err err;
 };
 
@@ -205,14 +207,7 @@ check_checkpoint(const struct egca_audit_checkpoint_rec *c, void *arg)
 
 	w->n++;
 	egca_audit_time(c->ts, at);
-	if (c->seq > rep->head_seq) {
-		snprintf(rep->reason, sizeof(rep->reason),
-		    "log ends at seq %lld but checkpoint %lld (signed %s) "
-		    "covers seq %lld: events were removed from the tail",
-		    (long long)rep->head_seq, (long long)w->n, at,
-		    (long long)c->seq);
-		return cp_bad(w, rep->events + 1, rep->head_seq + 1, c);
-	}
+	/* Signatures first: a forged checkpoint is reported as forged. */
 	if (w->pub != NULL) {
 		if (strcmp(c->key_id ? c->key_id : "", rep->key_id) != 0) {
 			snprintf(rep->reason, sizeof(rep->reason),
@@ -236,6 +231,13 @@ check_checkpoint(const struct egca_audit_checkpoint_rec *c, void *arg)
 			    (long long)c->seq, at);
 			return cp_bad(w, 0, 0, c);
 		}
+	}
+	if (c->seq > rep->head_seq) {
+		/* Past the end: reported once the newest one is known. */
+		w->beyond_n = w->n;
+		w->beyond_seq = c->seq;
+		w->beyond_ts = c->ts;
+		return 0;
 	}
 	if ((e = egca_store_audit_hash_at(w->st, c->seq, hash)) != EGCA_OK) {
 		if (e != EGCA_ERR_NOTFOUND) {
@@ -320,6 +322,20 @@ egca_audit_verify(struct egca_store *st, const uint8_t *pub_spki,
 	if ((e = egca_store_audit_checkpoint_each(st, check_checkpoint, &cw)) !=
 	    EGCA_OK)
 		goto out;
+	if (cw.err == EGCA_OK && cw.beyond_seq != 0) {
+		struct egca_audit_checkpoint_rec c;
+		char at[32];
+
+		egca_audit_time(cw.beyond_ts, at);
+		snprintf(report->reason, sizeof(report->reason),
+		    "log ends at seq %lld but checkpoint %lld (signed %s) "
+		    "covers seq %lld: events were removed from the tail",
+		    (long long)report->head_seq, (long long)cw.beyond_n, at,
+		    (long long)cw.beyond_seq);
+		memset(&c, 0, sizeof(c));
+		c.seq = cw.beyond_seq;
+		cp_bad(&cw, report->events + 1, report->head_seq + 1, &c);
+	}
 	if ((e = cw.err) == EGCA_ERR_INTEGRITY)
 		e = egca_err_set(
 		    EGCA_ERR_INTEGRITY, "audit log: %s", report->reason);

@@ -287,7 +287,10 @@ checkpoint_tx(struct egca_store *st, void *arg)
 	c.key_id = id;
 	c.signature = sig;
 	c.signature_len = sig_len;
-	if ((e = egca_store_audit_checkpoint_insert(st, &c)) != EGCA_OK)
+	/* Another node signed this head meanwhile: retry, which finds it. */
+	if ((e = egca_store_audit_checkpoint_insert(st, &c)) == EGCA_ERR_EXISTS)
+		return egca_err_set(EGCA_ERR_CONFLICT, "%s", egca_err_detail());
+	if (e != EGCA_OK)
 		return e;
 	a->seq = c.seq;
 	return EGCA_OK;

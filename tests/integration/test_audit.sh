@@ -282,7 +282,11 @@ if serve_start "$d"; then
 		fail "serve made no checkpoint"
 	grep -q "no audit checkpoints" "$T/serve.err" && fail "serve: $(cat "$T/serve.err")" || pass "serve opened the audit key"
 
-	if op_bootstrap "$d" && op_new aud auditor >/dev/null; then
+	# The first administrator comes from egca init (its one-time
+	# password in the output); without one the REST part cannot run.
+	if ! grep -q "^one-time password for" "$T/init.$(basename "$d")"; then
+		echo "skip - the auditor's REST view: egca init made no administrator"
+	elif op_bootstrap "$d" && op_new aud auditor >/dev/null; then
 		pass "an auditor with an API token"
 		got=$(api token:aud GET "/api/v1/audit?limit=2")
 		if [ "$got" = 200 ] && [ "$(jfield "$T/body" '[e["seq"] for e in d["events"]]')" = "[1, 2]" ] &&
@@ -343,16 +347,16 @@ if serve_start "$d"; then
 			pass "the auditor cannot make an operator (403, nothing changed)" || fail "auditor changed something: $got"
 		# An HTTP change without its audit record: 503, nothing done.
 		block_audit "$d"
-		got=$(api token:secadmin POST /api/v1/operators '{"name":"ra1","roles":["ra-operator"]}')
+		got=$(api token:secadmin POST /api/v1/operators '{"name":"sys1","roles":["sysadmin"]}')
 		[ "$got" = 503 ] && pass "HTTP change while the audit log cannot be written: 503" ||
 			fail "HTTP change while blocked: $got $(cat "$T/body")"
 		grep -q "audit record\|blocked\|sqlite\|postgres" "$T/body" && fail "the 503 shows internals" || pass "the 503 shows no internals"
-		[ "$(sql "$d" "SELECT COUNT(*) FROM operator WHERE name = 'ra1'")" = 0 ] &&
+		[ "$(sql "$d" "SELECT COUNT(*) FROM operator WHERE name = 'sys1'")" = 0 ] &&
 			pass "no operator was made" || fail "operator made without its audit record"
 		got=$(api token:aud GET "/api/v1/audit/export?format=json")
 		[ "$got" = 503 ] && pass "an export that cannot be recorded is refused (503)" || fail "unrecorded export: $got"
 		unblock_audit "$d"
-		got=$(api token:secadmin POST /api/v1/operators '{"name":"ra1","roles":["ra-operator"]}')
+		got=$(api token:secadmin POST /api/v1/operators '{"name":"sys1","roles":["sysadmin"]}')
 		[ "$got" = 201 ] && pass "writable again: the operator is made (201)" || fail "after unblock: $got"
 	else
 		fail "operator helpers (op_bootstrap, op_new)"

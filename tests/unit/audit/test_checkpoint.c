@@ -193,45 +193,6 @@ test_empty_log(void **state)
 	test_done(st);
 }
 
-static void
-test_truncated_tail(void **state)
-{
-	struct egca_store *st = with_key("trunc", 6);
-	struct egca_signer *k = audit_key();
-	struct egca_audit_report rep;
-	int64_t seq;
-
-	(void)state;
-	assert_int_equal(egca_audit_checkpoint(st, k, 1000, &seq), EGCA_OK);
-	add_events(st, 2); /* after the checkpoint: not covered */
-	/* Removing events past the checkpoint goes unseen... */
-	assert_int_equal(test_raw("DELETE FROM audit_event WHERE seq > 7"), 0);
-	assert_int_equal(egca_audit_verify(st, pub, pub_len, &rep), EGCA_OK);
-	/* ...removing covered ones does not: the chain alone is intact. */
-	assert_int_equal(test_raw("DELETE FROM audit_event WHERE seq > 4"), 0);
-	assert_int_equal(
-	    egca_audit_verify(st, pub, pub_len, &rep), EGCA_ERR_INTEGRITY);
-	assert_int_equal(rep.events, 4);
-	assert_int_equal(rep.first_bad, 5);
-	assert_int_equal(rep.bad_seq, 5);
-	assert_int_equal(rep.bad_checkpoint, 6);
-	assert_non_null(
-	    strstr(rep.reason, "log ends at seq 4 but checkpoint 1"));
-	assert_non_null(strstr(rep.reason, "covers seq 6"));
-	assert_non_null(strstr(egca_err_detail(), "log ends at seq 4"));
-	/* Also without the public key. */
-	assert_int_equal(
-	    egca_audit_verify(st, NULL, 0, &rep), EGCA_ERR_INTEGRITY);
-	assert_int_equal(rep.bad_checkpoint, 6);
-	/* Everything removed: still found. */
-	assert_int_equal(test_raw("DELETE FROM audit_event"), 0);
-	assert_int_equal(
-	    egca_audit_verify(st, pub, pub_len, &rep), EGCA_ERR_INTEGRITY);
-	assert_non_null(strstr(rep.reason, "log ends at seq 0"));
-	egca_signer_free(k);
-	test_done(st);
-}
-
 /* Replaces checkpoint seq's signature with one by another key. */
 static void
 forge(int64_t seq)
@@ -279,6 +240,65 @@ forge(int64_t seq)
 	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
 	sqlite3_finalize(s);
 	sqlite3_close(db);
+}
+
+static void
+test_truncated_tail(void **state)
+{
+	struct egca_store *st = with_key("trunc", 6);
+	struct egca_signer *k = audit_key();
+	struct egca_audit_report rep;
+	int64_t seq;
+
+	(void)state;
+	assert_int_equal(egca_audit_checkpoint(st, k, 1000, &seq), EGCA_OK);
+	add_events(st, 2); /* after the checkpoint: not covered */
+	/* Removing events past the checkpoint goes unseen... */
+	assert_int_equal(test_raw("DELETE FROM audit_event WHERE seq > 7"), 0);
+	assert_int_equal(egca_audit_verify(st, pub, pub_len, &rep), EGCA_OK);
+	/* ...removing covered ones does not: the chain alone is intact. */
+	assert_int_equal(test_raw("DELETE FROM audit_event WHERE seq > 4"), 0);
+	assert_int_equal(
+	    egca_audit_verify(st, pub, pub_len, &rep), EGCA_ERR_INTEGRITY);
+	assert_int_equal(rep.events, 4);
+	assert_int_equal(rep.first_bad, 5);
+	assert_int_equal(rep.bad_seq, 5);
+	assert_int_equal(rep.bad_checkpoint, 6);
+	assert_non_null(
+	    strstr(rep.reason, "log ends at seq 4 but checkpoint 1"));
+	assert_non_null(strstr(rep.reason, "covers seq 6"));
+	assert_non_null(strstr(egca_err_detail(), "log ends at seq 4"));
+	/* Also without the public key. */
+	assert_int_equal(
+	    egca_audit_verify(st, NULL, 0, &rep), EGCA_ERR_INTEGRITY);
+	assert_int_equal(rep.bad_checkpoint, 6);
+	/* Everything removed: still found. */
+	assert_int_equal(test_raw("DELETE FROM audit_event"), 0);
+	assert_int_equal(
+	    egca_audit_verify(st, pub, pub_len, &rep), EGCA_ERR_INTEGRITY);
+	assert_non_null(strstr(rep.reason, "log ends at seq 0"));
+	test_done(st);
+	/* Several checkpoints past the end: the newest is named. */
+	st = with_key("trunc2", 3);
+	assert_int_equal(egca_audit_checkpoint(st, k, 1000, &seq), EGCA_OK);
+	add_events(st, 3);
+	assert_int_equal(egca_audit_checkpoint(st, k, 2000, &seq), EGCA_OK);
+	assert_int_equal(test_raw("DELETE FROM audit_event WHERE seq > 2"), 0);
+	assert_int_equal(
+	    egca_audit_verify(st, pub, pub_len, &rep), EGCA_ERR_INTEGRITY);
+	assert_int_equal(rep.bad_checkpoint, 6);
+	assert_int_equal(rep.first_bad, 3);
+	assert_non_null(
+	    strstr(rep.reason, "log ends at seq 2 but checkpoint 2"));
+	assert_non_null(strstr(rep.reason, "covers seq 6"));
+	/* A forged one among them is reported as forged. */
+	forge(6);
+	assert_int_equal(
+	    egca_audit_verify(st, pub, pub_len, &rep), EGCA_ERR_INTEGRITY);
+	assert_int_equal(rep.bad_checkpoint, 6);
+	assert_non_null(strstr(rep.reason, "signature does not verify"));
+	egca_signer_free(k);
+	test_done(st);
 }
 
 static void
