@@ -4,7 +4,8 @@
  * points (Beijing "bj" serving 110000, Shanghai "sh" serving 310000),
  * principals for every role, CSRs made with OpenSSL EVP keys, and row
  * counting for "nothing changed" checks. Header-only: each test file
- * includes it once.
+ * includes it once. fx_run runs the tests on SQLite and, when
+ * EGCA_PG_URI is set, again on a PostgreSQL database of their own.
  */
 #ifndef EGCA_TEST_RA_FIXTURE_H
 #define EGCA_TEST_RA_FIXTURE_H
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 
 #include "egca/audit.h"
 #include "egca/auth.h"
@@ -42,6 +44,8 @@
 
 static const char fx_pass[] = "correct horse battery staple";
 static int fx_counter;
+static const char *fx_pg_base; /* EGCA_PG_URI; NULL: the SQLite run */
+static char fx_pg_uri[2048];   /* this run's database */
 
 struct fx {
 	char dir[1200];
@@ -103,7 +107,8 @@ fx_setup(void **state)
 	snprintf(prof, sizeof(prof), "%s/profiles", fx->dir);
 	if (egca_file_mkdirs(fx->dir, 0750) != EGCA_OK ||
 	    symlink(EGCA_SOURCE_DIR "/profiles", prof) != 0 ||
-	    egca_config_create(fx->dir, NULL, NULL, "root") != EGCA_OK ||
+	    egca_config_create(fx->dir, fx_pg_base ? fx_pg_uri : NULL, NULL,
+	        "root") != EGCA_OK ||
 	    egca_config_load(fx->dir, &fx->cfg) != EGCA_OK ||
 	    egca_store_open(fx->cfg->store_uri, 1, &fx->st) != EGCA_OK)
 		goto fail;
@@ -148,11 +153,75 @@ fx_teardown(void **state)
 {
 	struct fx *fx = *state;
 
+	PGconn *c;
+
 	egca_ca_issuer_free(fx->is);
 	egca_store_close(fx->st);
 	egca_config_free(fx->cfg);
 	free(fx);
+	if (fx_pg_base != NULL) {
+		/* Empty the database for the next case. */
+		c = PQconnectdb(fx_pg_uri);
+		PQclear(PQexec(c,
+		    "SET client_min_messages = warning;"
+		    " DROP SCHEMA public CASCADE; CREATE SCHEMA public"));
+		PQfinish(c);
+	}
 	return 0;
+}
+
+/* Creates (1) or drops (0) the database ra_unit_<pid> on fx_pg_base. */
+static int
+fx_pg_db(int create)
+{
+	char sql[128], db[64];
+	const char *slash, *q, *host;
+	PGconn *c = PQconnectdb(fx_pg_base);
+	PGresult *r;
+	int ok;
+
+	snprintf(db, sizeof(db), "ra_unit_%ld", (long)getpid());
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", db);
+	PQclear(PQexec(c, sql));
+	if (!create) {
+		PQfinish(c);
+		return 0;
+	}
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", db);
+	r = PQexec(c, sql);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	PQfinish(c);
+	/* postgresql://host/dbname?params: replace dbname. */
+	q = strchr(fx_pg_base, '?');
+	host = strstr(fx_pg_base, "://");
+	slash = strchr(host != NULL ? host + 3 : fx_pg_base, '/');
+	if (!ok || slash == NULL || (q != NULL && slash > q))
+		return -1;
+	snprintf(fx_pg_uri, sizeof(fx_pg_uri), "%.*s/%s%s",
+	    (int)(slash - fx_pg_base), fx_pg_base, db, q ? q : "");
+	return 0;
+}
+
+static UNUSED int
+fx_run(const char *name, const struct CMUnitTest *tests, size_t n)
+{
+	char group[128];
+	int rc;
+
+	snprintf(group, sizeof(group), "%s_sqlite", name);
+	rc = _cmocka_run_group_tests(group, tests, n, NULL, NULL);
+	fx_pg_base = getenv("EGCA_PG_URI");
+	if (fx_pg_base == NULL || *fx_pg_base == '\0')
+		return rc;
+	if (fx_pg_db(1) != 0) {
+		fprintf(stderr, "cannot create a test database\n");
+		return 1;
+	}
+	snprintf(group, sizeof(group), "%s_postgres", name);
+	rc |= _cmocka_run_group_tests(group, tests, n, NULL, NULL);
+	fx_pg_db(0);
+	return rc;
 }
 
 /* Rows in table (a fixed name from the test). */

@@ -260,7 +260,7 @@ materials(void **state)
 	    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13};
 	static const uint8_t jpeg[] = {0xff, 0xd8, 0xff, 0xe0, 0, 16};
 	struct egca_material_rec meta;
-	struct store_val p[1];
+	struct store_val p[2];
 	uint8_t *data = NULL, *big;
 	size_t len = 0;
 	char sub[33], app[33], mid[33], d0[65], d1[65];
@@ -318,10 +318,10 @@ materials(void **state)
 
 	/* A changed byte in the store is found on reading. */
 	p[0] = egca_store_text(mid);
+	p[1] = egca_store_blob(png, sizeof(png) - 1);
 	OK(egca_store_exec(fx->st,
-	    "UPDATE app_material SET content = X'89504E470D0A1A0A00000000'"
-	    " WHERE id = $1",
-	    p, 1, NULL, NULL, NULL));
+	    "UPDATE app_material SET content = $2 WHERE id = $1", p, 2, NULL,
+	    NULL, NULL));
 	assert_int_equal(egca_ra_material_get(
 	                     &fx->ctx, &fx->rev, app, mid, &meta, &data, &len),
 	    EGCA_ERR_INTEGRITY);
@@ -993,5 +993,5 @@ main(void)
 #undef T
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return fx_run("ra_app", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -151,5 +151,5 @@ main(void)
 #undef T
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return fx_run("ra_point", tests, sizeof(tests) / sizeof(tests[0]));
 }
