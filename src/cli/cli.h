@@ -133,7 +133,7 @@ struct cli_auth {
 		"token-file", required_argument, NULL, CLI_AUTH_OPT_TOKEN      \
 	}
 #define CLI_AUTH_OPTS_HELP                                                     \
-	"authentication (every verb that acts as an operator):\n"              \
+	"\nauthentication (every verb that acts as an operator):\n"            \
 	"  --operator NAME         log in as operator NAME\n"                  \
 	"  --password-file FILE    its password, first line (default: "        \
 	"prompt)\n"                                                            \

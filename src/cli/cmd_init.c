@@ -5,7 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "cli/cli.h"
+#include "egca/auth.h"
 #include "egca/file.h"
 
 static const char help[] =
@@ -25,8 +28,15 @@ static const char help[] =
     "                          published (default http://127.0.0.1:8080)\n"
     "  --profiles DIR          profiles to copy (default: the installed "
     "ones)\n" CLI_CA_OPTS_HELP
+    "  --admin NAME            the first security administrator (default\n"
+    "                          secadmin); its one-time password is printed\n"
+    "                          once, here, and must be changed at first\n"
+    "                          login (egca operator passwd)\n"
     "  --json                  print the result as JSON\n"
-    "  -h, --help              this help\n";
+    "  -h, --help              this help\n"
+    "\n"
+    "example:\n"
+    "  egca init --dir /srv/egca --passphrase-file ca.pass --admin alice\n";
 
 static const char *
 profiles_source(const char *opt)
@@ -90,6 +100,50 @@ copy_profiles(const char *from, const char *to)
 	return e;
 }
 
+/* Operator names as auth.h has them: [a-z0-9._-]{1,63}. */
+static int
+admin_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 63)
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+/*
+ * The first security administrator, with a one-time password shown
+ * here once (it exists nowhere else in clear). ca_json: the CA's JSON
+ * object with --json (taken), NULL otherwise.
+ */
+static int
+bootstrap(struct cli_env *env, const char *admin, json_t *ca_json)
+{
+	char otp[EGCA_AUTH_OTP_LEN + 1];
+	enum egca_err e;
+	int rc;
+
+	if ((e = egca_auth_bootstrap(&env->ctx, admin, otp)) != EGCA_OK) {
+		json_decref(ca_json);
+		return cli_fail(e);
+	}
+	if (ca_json != NULL) {
+		json_object_set_new(ca_json, "admin",
+		    json_pack(
+		        "{s:s, s:s}", "name", admin, "one_time_password", otp));
+		rc = cli_print_json(ca_json);
+	} else {
+		printf("one-time password for %s (shown once, change it at "
+		       "first login): %s\n",
+		    admin, otp);
+		rc = fflush(stdout) == 0
+		    ? 0
+		    : cli_fail(egca_err_set(EGCA_ERR_IO, "writing stdout"));
+	}
+	OPENSSL_cleanse(otp, sizeof(otp));
+	return rc;
+}
+
 int
 cmd_init(int argc, char **argv)
 {
@@ -99,13 +153,16 @@ cmd_init(int argc, char **argv)
 	    {"base-url", required_argument, NULL, 'b'},
 	    {"profiles", required_argument, NULL, 'P'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"admin", required_argument, NULL, 'A'},
 	    {"help", no_argument, NULL, 'h'},
 	    CLI_CA_OPTS,
 	    {NULL, 0, NULL, 0},
 	};
 	struct cli_ca_args a = {NULL, "sm2", NULL, 3650, 0, NULL, 0};
 	struct cli_env env;
+	json_t *result = NULL;
 	const char *dir = NULL, *store = NULL, *base = NULL, *prof = NULL;
+	const char *admin = "secadmin";
 	char *conf = NULL, *pdir = NULL;
 	int c, rc, r;
 	enum egca_err e;
@@ -131,6 +188,9 @@ cmd_init(int argc, char **argv)
 		case 'j':
 			a.json = 1;
 			break;
+		case 'A':
+			admin = optarg;
+			break;
 		default:
 			r = cli_ca_args_opt(&a, c, optarg);
 			if (r < 0)
@@ -143,6 +203,13 @@ cmd_init(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error(
 		    "init", "unexpected argument '%s'", argv[optind]);
+	/* Checked before anything is made: a later refusal would leave a
+	 * store with a CA and no administrator. */
+	if (!admin_name_ok(admin))
+		return cli_fail(egca_err_set(EGCA_ERR_USAGE,
+		    "--admin '%s': operator names are [a-z0-9._-], 1 to 63 "
+		    "characters",
+		    admin));
 	if (a.name == NULL)
 		a.name = a.subordinate ? "sub" : "root";
 	if (a.subject == NULL)
@@ -182,10 +249,14 @@ cmd_init(int argc, char **argv)
 		free(conf);
 		return cli_fail(e);
 	}
-	rc = cli_ca_create(&env, &a);
+	rc = cli_ca_create_ex(&env, &a, &result);
 	/* The audit key, under the CA's passphrase (serve opens both). */
 	if (rc == 0)
 		rc = cli_audit_key_init(&env, a.passphrase_file, a.json);
+	if (rc == 0)
+		rc = bootstrap(&env, admin, result);
+	else
+		json_decref(result);
 	cli_close(&env);
 	/* Without a CA the directory is not initialised: allow a retry. */
 	if (rc != 0)
