@@ -154,6 +154,7 @@ http_api_cert(struct http_req *r, const struct egca_http_caller *caller,
 	q.limit = 1;
 	q.with_der = !want_status;
 	q.region = caller->scope_region;
+	q.department = http_caller_department(caller);
 	if ((e = egca_store_pool_get(r->app->pool, &st)) != EGCA_OK) {
 		http_problem_err(out, r, e);
 		return;

@@ -35,9 +35,17 @@ http_api_stats(struct http_req *r, const struct egca_http_caller *caller,
 	json_t *arr, *j;
 	enum egca_err e;
 
-	(void)caller;
 	if (http_query_or_problem(r, allowed, &p, out) != EGCA_OK)
 		return;
+	/*
+	 * The statistics query has no department filter yet: a department
+	 * viewer would see every department's counts, so it gets none.
+	 */
+	if (http_caller_department(caller) != NULL) {
+		http_problem(out, r, 403, "EGCA-FORBIDDEN", NULL,
+		    "statistics are not available to department viewers yet");
+		return;
+	}
 	if ((v = http_query_get(&p, "group_by")) != NULL) {
 		for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
 			if (strcmp(groups[i].name, v) == 0)

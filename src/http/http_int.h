@@ -62,13 +62,20 @@ struct http_req {
 	const char *param[HTTP_MAX_PARAMS];
 	size_t nparam;
 	char param_buf[256];
-	const char *idem_key; /* Idempotency-Key header, or NULL */
-	const char *source;   /* the client's address ("127.0.0.1") */
-	const char *session_cookie; /* egca_session cookie, login route only */
+	const char *idem_key;       /* Idempotency-Key header, or NULL */
+	const char *source;         /* the client's address ("127.0.0.1") */
+	const char *session_cookie; /* the egca_session cookie, or NULL */
 	int tls;                    /* 1: the request came over TLS */
 	void *state; /* per-request handler state between the two runs */
 	void (*state_free)(void *);
 };
+
+/*
+ * The department a caller is confined to: its department when its only
+ * role is dept-viewer ("" when it has none, which matches nothing),
+ * NULL when the caller is not confined (src/http/server.c).
+ */
+const char *http_caller_department(const struct egca_http_caller *caller);
 
 typedef void (*http_handler)(struct http_req *r,
     const struct egca_http_caller *caller, struct http_resp *out);
@@ -96,9 +103,8 @@ const struct http_route *http_route_find(const char *method, const char *path,
  * As http_route_find, filling r->rest and the '*' segments
  * (r->param[], r->nparam, r->param_buf) of the route found.
  */
-const struct http_route *http_route_match(const char *method,
-    const char *path, struct http_req *r, unsigned *status,
-    const char **allow);
+const struct http_route *http_route_match(const char *method, const char *path,
+    struct http_req *r, unsigned *status, const char **allow);
 
 /* Response helpers (problem.c) */
 void http_resp_clear(struct http_resp *out);

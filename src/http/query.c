@@ -332,6 +332,8 @@ http_search_query(const struct http_req *r,
 		if (q->region == NULL)
 			q->region = caller->scope_region;
 	}
+	/* A department viewer sees its own department only. */
+	q->department = http_caller_department(caller);
 	for (i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
 		if ((v = http_query_get(p, dates[i].name)) == NULL)
 			continue;

@@ -511,6 +511,16 @@ cookie_it(
 	return MHD_YES;
 }
 
+const char *
+http_caller_department(const struct egca_http_caller *caller)
+{
+	const struct egca_principal *p = caller->principal;
+
+	if (p == NULL || p->roles != EGCA_ROLE_DEPT_VIEWER)
+		return NULL;
+	return p->department;
+}
+
 /* The caller record handlers see, from c->prin. */
 static void
 caller_fill(struct conn *c)

@@ -38,6 +38,16 @@ audit_count() { # WHERE
 
 d=$T/ca
 check "egca init" init_ca "$d"
+# Two certificates of two departments (A3: a department viewer sees its
+# own only). The department is the RA's (cert_index), set here directly.
+for n in fin tax; do
+	sm2_csr "$T/$n.key" "$T/$n.csr" "/C=CN/O=$n Bureau/CN=$n"
+	check "issue $n" "$EGCA" cert issue --dir "$d" --csr "$T/$n.csr" --profile gov-sign \
+		--region 330100 --uscc 91330100MA0000001X --passphrase-file "$PASSFILE" --out "$T/$n.pem"
+	eval "${n}_serial=$(openssl x509 -in "$T/$n.pem" -noout -serial | cut -d= -f2 | tr A-F a-f | sed 's/^\(00\)*//')"
+done
+sql "$d" "UPDATE cert_index SET department = 'Finance Bureau' WHERE serial = '$fin_serial'"
+sql "$d" "UPDATE cert_index SET department = 'Tax Bureau' WHERE serial = '$tax_serial'"
 serve_start "$d" || finish
 check "bootstrap: the security administrator's first login, TOTP, token" op_bootstrap "$d"
 
@@ -125,6 +135,12 @@ denials=0
 while read -r cred name method path exp; do
 	if [ "$cred" = anon ]; then c=anon; else c=token:$cred; fi
 	got=$(api "$c" "$method" "$path")
+	# Refused by a handler, not the gate (no auth.deny row): statistics
+	# have no department filter yet, so department viewers get none
+	# (fail closed).
+	if [ "$cred $name $got" = "dep1 api_stats 403" ]; then
+		continue
+	fi
 	case $got in 401 | 403) ok=0 ;; *) ok=1 ;; esac
 	[ "$ok" = 0 ] && denials=$((denials + 1))
 	if [ "$ok" != "$exp" ]; then
@@ -145,6 +161,17 @@ deny_after=$(audit_count "action = 'auth.deny'")
 want "every denial left one auth.deny audit row" "$((deny_after - deny_before))" "$denials"
 n=$(audit_count "action = 'auth.deny' AND seq > 0 AND details LIKE '%(from 127.0.0.1)%'")
 [ "$n" -ge "$denials" ] && pass "auth.deny rows name the source address" || fail "auth.deny rows without source: $n < $denials"
+
+# ---- A3: a department viewer's scope ----
+want "dept-viewer: search" "$(api token:dep1 GET /api/v1/certificates)" 200
+want "... its department only" "$(jfield "$T/body" '[i["serial"] for i in d["items"]]')" "[\"$fin_serial\"]"
+want "dept-viewer: another department's certificate is not found" "$(api token:dep1 GET "/api/v1/certificates/root/$tax_serial")" 404
+want "dept-viewer: its own" "$(api token:dep1 GET "/api/v1/certificates/root/$fin_serial")" 200
+want "dept-viewer: download of its department only" "$(curl -s -o "$T/dl.zip" -w '%{http_code}' -H "Authorization: Bearer $(cat "$OPDIR/dep1.token")" "$U/api/v1/downloads")" 200
+want "... one certificate" "$(unzip -l "$T/dl.zip" 2>/dev/null | grep -c '\.der$')" 1
+want "dept-viewer: statistics refused (no department filter yet)" "$(api token:dep1 GET /api/v1/statistics)" 403
+want "auditor: every department" "$(api token:aud1 GET "/api/v1/certificates?per_page=10")" 200
+want "... both and the OCSP signer" "$(jfield "$T/body" 'd["total"]')" 3
 
 # HEAD is GET for the gate.
 want "HEAD as anonymous on a protected route: 401" "$(api anon HEAD /api/v1/operators)" 401
