@@ -365,6 +365,26 @@ if serve_start "$d"; then
 fi
 check "chain and checkpoints intact after serve" "$EGCA" audit verify --dir "$d"
 
+# egca.conf "audit" is checked strictly.
+cp "$d/egca.conf" "$T/egca.conf.good"
+setconf() {
+	python3 - "$d/egca.conf" "$1" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["audit"] = json.loads(sys.argv[2])
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+EOF
+}
+setconf '{"checkpoint_events": 0}'
+expect_exit 3 "audit.checkpoint_events 0 refused" "$EGCA" audit list --dir "$d"
+expect_out "audit.checkpoint_events must be from 1 to 1000000" "the error names the setting"
+setconf '{"checkpoint_minutes": 1441}'
+expect_exit 3 "audit.checkpoint_minutes 1441 refused" "$EGCA" audit list --dir "$d"
+setconf '{"checkpoint_every": 5}'
+expect_exit 3 "an unknown audit setting refused" "$EGCA" audit list --dir "$d"
+expect_out "checkpoint_every" "the error names the unknown key"
+cp "$T/egca.conf.good" "$d/egca.conf"
+
 # ---- A truncated tail ----
 expect_exit 0 "checkpoint" "$EGCA" audit checkpoint --dir "$d" --passphrase-file "$PASSFILE"
 n=$(events)
