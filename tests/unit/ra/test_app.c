@@ -743,6 +743,98 @@ retry_after_failure(void **state)
 	assert_int_equal(fx_count(fx, "certificate"), 1);
 }
 
+/* Sets an application's state (and result_serial) behind ra/'s back. */
+static void
+force(struct fx *fx, const char *app, const char *state,
+    const char *result_serial, int64_t updated_at)
+{
+	struct store_val p[4];
+
+	p[0] = egca_store_text(app);
+	p[1] = egca_store_text(state);
+	p[2] = egca_store_text(result_serial);
+	p[3] = egca_store_int(updated_at);
+	OK(egca_store_exec(fx->st,
+	    "UPDATE application SET state = $2, result_serial = $3,"
+	    " updated_at = $4 WHERE id = $1",
+	    p, 4, NULL, NULL, NULL));
+}
+
+/*
+ * The recovery rule (exec.c): an execution that crashed stays
+ * 'executing'; it is claimed again only after RA_EXEC_STALE seconds. An
+ * update whose new certificate was stored before the crash only
+ * supersedes the old one, with a fresh revocation code.
+ */
+static void
+crash_recovery(void **state)
+{
+	struct fx *fx = *state;
+	struct egca_ra_env closed = {NULL, NULL, NULL};
+	struct egca_app_result first, fresh, res;
+	struct egca_cert_rec c;
+	EVP_PKEY *key2 = fx_key();
+	char sub[33], app[33], d[65], h1[65], h2[65];
+	int64_t now = (int64_t)time(NULL), certs;
+
+	fx_enterprise(fx, sub);
+	fx_submit_new(fx, &fx->op, sub, NULL, app);
+	fx_digest(fx, app, d);
+	assert_int_equal(
+	    egca_ra_app_approve(&fx->ctx, &fx->rev, &closed, app, d, &res),
+	    EGCA_ERR_STATE);
+	/* A crash in the middle, just now: someone else is on it. */
+	force(fx, app, "executing", NULL, now);
+	assert_int_equal(
+	    egca_ra_app_execute(&fx->ctx, &fx->op, &fx->env, app, &res),
+	    EGCA_ERR_STATE);
+	assert_int_equal(fx_count(fx, "certificate"), 0);
+	/* Long ago: nothing was committed, it is done again. */
+	force(fx, app, "executing", NULL, now - 3600);
+	OK(egca_ra_app_execute(&fx->ctx, &fx->op, &fx->env, app, &first));
+	fx_state(fx, app, "executed");
+	assert_int_equal(fx_count(fx, "certificate"), 1);
+
+	/* update: its new certificate stored, then a crash. */
+	fx_issue(fx, sub, NULL, &fresh);
+	OK(egca_store_ra_code_get(fx->st, "root", fresh.serial, h1));
+	certs = fx_count(fx, "certificate");
+	assert_int_equal(
+	    act(fx, "update", sub, first.serial, key2, NULL, &res, app),
+	    EGCA_OK);
+	egca_ra_app_result_free(&res);
+	/* Pretend the update stopped after storing "fresh". */
+	{
+		struct store_val p[2];
+
+		p[0] = egca_store_text(first.serial);
+		p[1] = egca_store_text("good");
+		OK(egca_store_exec(fx->st,
+		    "UPDATE certificate SET status = $2, reason = -1,"
+		    " revoked_at = 0 WHERE serial = $1",
+		    p, 2, NULL, NULL, NULL));
+	}
+	force(fx, app, "executing", fresh.serial, now - 3600);
+	certs = fx_count(fx, "certificate");
+	OK(egca_ra_app_execute(&fx->ctx, &fx->op, &fx->env, app, &res));
+	assert_string_equal(res.serial, fresh.serial);
+	assert_non_null(res.der);
+	assert_int_equal(strlen(res.revocation_code), 24);
+	/* No new certificate; the old one superseded; a new code. */
+	assert_int_equal(fx_count(fx, "certificate"), certs);
+	OK(egca_store_cert_get(fx->st, "root", first.serial, &c));
+	assert_string_equal(c.status, "revoked");
+	assert_int_equal(c.reason, 4);
+	egca_store_cert_rec_free(&c);
+	OK(egca_store_ra_code_get(fx->st, "root", fresh.serial, h2));
+	assert_string_not_equal(h1, h2);
+	fx_state(fx, app, "executed");
+	egca_ra_app_result_free(&res);
+	egca_ra_app_result_free(&first);
+	egca_ra_app_result_free(&fresh);
+	EVP_PKEY_free(key2);
+}
+
 static void
 submit_checks(void **state)
 {
@@ -986,6 +1078,7 @@ main(void)
 	    T(hold_unhold_revoke),
 	    T(needs_km),
 	    T(retry_after_failure),
+	    T(crash_recovery),
 	    T(submit_checks),
 	    T(idempotency),
 	    T(concurrent_approvals),
