@@ -761,8 +761,6 @@ dispatch(struct egca_http_server *s, struct conn *c, struct MHD_Connection *mc)
 	c->r.body = c->body.data;
 	c->r.body_len = c->body.len;
 	c->r.now = (int64_t)time(NULL);
-	if (authenticate(s, c, mc))
-		return queue(c, mc);
 	if (!c->route->worker) {
 		c->route->fn(&c->r, &c->caller, &c->resp);
 		if (!c->resp.defer) {
@@ -793,6 +791,7 @@ start_request(struct egca_http_server *s, struct conn *c,
 	char *q;
 	unsigned status;
 	unsigned long long cl;
+	size_t limit;
 	char *end;
 	size_t n;
 
@@ -835,6 +834,8 @@ start_request(struct egca_http_server *s, struct conn *c,
 	}
 	c->route_idx = (size_t)(c->route - http_routes);
 	/* Refuse an oversized body before reading any of it. */
+	limit = c->route->max_body ? c->route->max_body : s->cfg.max_body;
+	c->body.max = limit;
 	v = MHD_lookup_connection_value(
 	    mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (v != NULL) {
@@ -842,7 +843,7 @@ start_request(struct egca_http_server *s, struct conn *c,
 		if (*v < '0' || *v > '9' || *end != '\0')
 			return problem_now(c, mc, 400, "EGCA-BAD-REQUEST",
 			    "bad Content-Length");
-		if (cl > s->cfg.max_body)
+		if (cl > limit)
 			return problem_now(c, mc, 413, "EGCA-BODY-TOO-LARGE",
 			    "request body too large");
 	}
@@ -866,6 +867,18 @@ start_request(struct egca_http_server *s, struct conn *c,
 			    "Idempotency-Key: 1 to 128 printable characters");
 		memcpy(c->idem, v, n + 1);
 		c->r.idem_key = c->idem;
+	}
+	/*
+	 * Who is calling, before any body byte is read: a refused caller
+	 * makes the server buffer nothing (the connection then closes, as
+	 * its body is left unread).
+	 */
+	c->r.now = (int64_t)time(NULL);
+	if (authenticate(s, c, mc)) {
+		if (strcmp(c->method, "GET") != 0 &&
+		    strcmp(c->method, "HEAD") != 0)
+			http_resp_header(&c->resp, "Connection", "close");
+		return queue(c, mc);
 	}
 	c->state = RS_BODY;
 	return MHD_YES;

@@ -217,6 +217,10 @@ done
 want "nothing was made by an override" "$(api token:secadmin GET /api/v1/operators/ovr1)" 404
 want "DELETE: 405" "$(api token:secadmin DELETE /api/v1/operators/aud1)" 405
 grep -qi '^Allow: GET, HEAD' "$T/headers" && pass "405 names Allow" || fail "405 without Allow"
+head -c 3000000 /dev/zero >"$T/big"
+want "anonymous 3 MB upload: refused (401) before the body is read" \
+	"$(curl -s -o "$T/body" -w '%{http_code}' -H 'Content-Type: application/octet-stream' \
+		--data-binary @"$T/big" "$U/api/v1/applications/nosuch0123/materials")" 401
 want "Idempotency-Key over 128 characters: 400" \
 	"$(apio -H "Idempotency-Key: $(printf 'k%.0s' $(seq 1 129))" -- token:secadmin GET /api/v1/session)" 400
 
