@@ -31,6 +31,11 @@ egca_ca_name_check(const char *name)
 			    "CA name '%s': only a-z, 0-9 and '-' allowed",
 			    name);
 	}
+	/* keys/<name>.key: names of the service's own keys are taken. */
+	if (strcmp(name, "audit") == 0 || strcmp(name, "auth") == 0 ||
+	    strcmp(name, "km") == 0)
+		return egca_err_set(EGCA_ERR_USAGE,
+		    "CA name '%s' is reserved (a key of the service)", name);
 	return EGCA_OK;
 }
 
