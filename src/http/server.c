@@ -14,15 +14,15 @@
  * The raw request URI is taken from MHD's URI log callback, so paths and
  * query strings are decoded here, strictly, once.
  *
- * Before any handler runs, every request is authenticated and
- * authorised (authenticate()): a bearer token, else the egca_session
- * cookie (with X-CSRF-Token for anything that changes state), else a
- * TLS client certificate (when serve trusts a client CA), else the
- * anonymous caller; then egca_authorize() with the route's name as the
- * action. Refusals are 401 or 403 and audited ("auth.deny"); when the
- * store cannot answer (the credential lookup or the audit record) the
- * answer is 503 and the handler never runs. Public routes (OCSP, CRLs,
- * the repository) called without credentials touch no store here.
+ * Before any body byte is read or any handler runs, every request is
+ * authenticated and authorised (authenticate()): a bearer token, else
+ * the egca_session cookie (with X-CSRF-Token for anything that changes
+ * state), else a TLS client certificate (when serve trusts a client
+ * CA), else the anonymous caller; then egca_authorize() with the
+ * route's name as the action. Refusals are 401 or 403 and audited
+ * ("auth.deny"); when the store cannot answer (the credential lookup or the
+ * audit record) the answer is 503 and the handler never runs. Public routes
+ * (OCSP, CRLs, the repository) called without credentials touch no store here.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
