@@ -864,4 +864,149 @@ typedef int (*egca_store_checkpoint_fn)(
 EGCA_MUST_CHECK enum egca_err egca_store_audit_checkpoint_each(
     struct egca_store *st, egca_store_checkpoint_fn fn, void *arg);
 
+/* ---- KM (schema 8; store/km.c) ---- */
+
+/*
+ * The key management centre's tables, in the KM's own store (km.h).
+ * Nothing secret: the master key is never stored (its check value is),
+ * escrowed private keys only wrapped. Hex text is lower case.
+ */
+struct egca_km_master_rec {
+	char *km_id; /* 32 hex */
+	char *kcv;   /* 64 hex: key check value of the master key */
+	int threshold;
+	int custodians;
+	int64_t created_at;
+};
+
+void egca_store_km_master_rec_free(struct egca_km_master_rec *r);
+/* EGCA_ERR_EXISTS when the store already has a KM. */
+EGCA_MUST_CHECK enum egca_err egca_store_km_master_insert(
+    struct egca_store *st, const struct egca_km_master_rec *r);
+/* EGCA_ERR_NOTFOUND when the store has no KM (not initialised). */
+EGCA_MUST_CHECK enum egca_err egca_store_km_master_get(
+    struct egca_store *st, struct egca_km_master_rec *out);
+
+/* The check value of custodian share idx (1..16); EGCA_ERR_EXISTS. */
+EGCA_MUST_CHECK enum egca_err egca_store_km_share_check_put(
+    struct egca_store *st, int idx, const char *check_hex);
+/* EGCA_ERR_NOTFOUND when idx has no share. */
+EGCA_MUST_CHECK enum egca_err egca_store_km_share_check_get(
+    struct egca_store *st, int idx, char check_hex[65]);
+
+/* A CA certificate of the KM's trust list. */
+struct egca_km_trust_rec {
+	char *id;       /* SHA-256 hex of cert_der */
+	char *subject;  /* text */
+	char *serial;   /* hex */
+	char *spki_sm3; /* SM3 hex of the subjectPublicKey bits (EntName) */
+	uint8_t *cert_der;
+	size_t cert_der_len;
+	int64_t not_before, not_after;
+	char *state; /* "active" or "revoked" */
+	int64_t added_at;
+	int64_t revoked_at; /* 0 when active */
+};
+
+void egca_store_km_trust_rec_free(struct egca_km_trust_rec *r);
+void egca_store_km_trust_list_free(struct egca_km_trust_rec *l, size_t n);
+/* EGCA_ERR_EXISTS when the certificate is already listed. */
+EGCA_MUST_CHECK enum egca_err egca_store_km_trust_insert(
+    struct egca_store *st, const struct egca_km_trust_rec *r);
+/* Every entry (spki_sm3 NULL) or those of one public key, oldest first. */
+EGCA_MUST_CHECK enum egca_err egca_store_km_trust_list(struct egca_store *st,
+    const char *spki_sm3, struct egca_km_trust_rec **out, size_t *n);
+/* active -> revoked; EGCA_ERR_NOTFOUND, EGCA_ERR_STATE (already). */
+EGCA_MUST_CHECK enum egca_err egca_store_km_trust_revoke(
+    struct egca_store *st, const char *id, int64_t at);
+
+/* An escrowed encryption key pair (the private half wrapped). */
+struct egca_km_key_rec {
+	char *id;         /* 32 hex */
+	char *ca;         /* SM3 hex of the requesting CA's DER name */
+	char *ca_subject; /* text */
+	char *cert_no;    /* userCertNO (encryption certificate serial), hex */
+	uint8_t *public_key; /* DER SubjectPublicKeyInfo */
+	size_t public_key_len;
+	uint8_t *wrapped; /* NULL in lists */
+	size_t wrapped_len;
+	char *task;                 /* task number (hex) that made it */
+	char *holder_sign_spki_sm3; /* current envelope target */
+	uint8_t *user_name;         /* DER Name or NULL */
+	size_t user_name_len;
+	char *ds_code; /* or NULL */
+	int64_t not_before, not_after;
+	char *state; /* "active" or "revoked" */
+	int64_t created_at;
+	int64_t revoked_at; /* 0 when active */
+	int64_t retain_until;
+};
+
+void egca_store_km_key_rec_free(struct egca_km_key_rec *r);
+void egca_store_km_key_list_free(struct egca_km_key_rec *l, size_t n);
+/* EGCA_ERR_EXISTS when the id or (ca, cert_no) is taken. */
+EGCA_MUST_CHECK enum egca_err egca_store_km_key_insert(
+    struct egca_store *st, const struct egca_km_key_rec *r);
+/* EGCA_ERR_NOTFOUND when absent. */
+EGCA_MUST_CHECK enum egca_err egca_store_km_key_get(
+    struct egca_store *st, const char *id, struct egca_km_key_rec *out);
+EGCA_MUST_CHECK enum egca_err egca_store_km_key_get_by_cert(
+    struct egca_store *st, const char *ca, const char *cert_no,
+    struct egca_km_key_rec *out);
+/*
+ * active -> revoked at at, kept until retain_until. EGCA_ERR_NOTFOUND,
+ * EGCA_ERR_STATE when not active.
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_km_key_revoke(struct egca_store *st,
+    const char *id, int64_t at, int64_t retain_until);
+/* A restore re-enveloped the key to a new holder signing key. */
+EGCA_MUST_CHECK enum egca_err egca_store_km_key_set_holder(
+    struct egca_store *st, const char *id, const char *holder_sm3);
+/* Keys (without wrapped) of ca (NULL: all), newest first, at most limit. */
+EGCA_MUST_CHECK enum egca_err egca_store_km_key_list(struct egca_store *st,
+    const char *ca, size_t limit, size_t offset, struct egca_km_key_rec **out,
+    size_t *n);
+
+/* Records a task number; EGCA_ERR_EXISTS when it was ever seen. */
+EGCA_MUST_CHECK enum egca_err egca_store_km_task_insert(
+    struct egca_store *st, const char *task, const char *ca, int64_t at);
+
+/* A judicial recovery request with the approvals of its digest. */
+struct egca_km_judicial_rec {
+	char *id; /* 32 hex */
+	char *case_ref;
+	char *key_id;
+	uint8_t *recipient_cert; /* DER */
+	size_t recipient_cert_len;
+	char *recipient_subject;
+	char *requester; /* operator name */
+	char *digest;    /* SM3 hex over the request's content */
+	char *state;     /* "pending" or "released" */
+	int64_t created_at;
+	int64_t released_at;
+	char *released_by;
+	char **approvers; /* officers who approved this digest, by time */
+	size_t n_approvers;
+};
+
+void egca_store_km_judicial_rec_free(struct egca_km_judicial_rec *r);
+void egca_store_km_judicial_list_free(
+    struct egca_km_judicial_rec *l, size_t n);
+/* Inserts r (approvals and release are not written). */
+EGCA_MUST_CHECK enum egca_err egca_store_km_judicial_insert(
+    struct egca_store *st, const struct egca_km_judicial_rec *r);
+/* With its approvers; EGCA_ERR_NOTFOUND when absent. */
+EGCA_MUST_CHECK enum egca_err egca_store_km_judicial_get(
+    struct egca_store *st, const char *id, struct egca_km_judicial_rec *out);
+/* Every request, newest first (without approvers or certificate). */
+EGCA_MUST_CHECK enum egca_err egca_store_km_judicial_list(
+    struct egca_store *st, struct egca_km_judicial_rec **out, size_t *n);
+/* EGCA_ERR_EXISTS when officer already approved request. */
+EGCA_MUST_CHECK enum egca_err egca_store_km_judicial_approve(
+    struct egca_store *st, const char *request, const char *officer,
+    const char *digest, int64_t at);
+/* pending -> released; EGCA_ERR_STATE when not pending. */
+EGCA_MUST_CHECK enum egca_err egca_store_km_judicial_release(
+    struct egca_store *st, const char *id, const char *by, int64_t at);
+
 #endif
