@@ -167,8 +167,8 @@ op_totp_enroll(struct cli_env *env, struct cli_auth *au, const struct args *a)
 	         sizeof(secret), uri, sizeof(uri))) != EGCA_OK)
 		return cli_fail(e);
 	if (a->json)
-		rc = cli_print_json(
-		    json_pack("{s:s, s:s}", "secret", secret, "uri", uri));
+		rc = cli_print_json(json_pack(
+		    "{s:s, s:s}", "secret", secret, "otpauth_uri", uri));
 	else
 		printf("secret %s\nuri    %s\nconfirm with: egca operator "
 		       "totp-confirm CODE\n",

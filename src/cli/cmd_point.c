@@ -91,16 +91,15 @@ point_show(struct cli_env *env, const struct args *a, const char *id)
 	arr = json_array();
 	for (i = 0; i < n; i++) {
 		const char *nm = egca_ra_region_name(rg[i].region);
-		/* Serving: in the home province, or approved (point.c). */
+		/* Home province: served at once; elsewhere once approved
+		 * (point.c; the same fields as GET /api/v1/points/ID). */
 		egca_ra_region_province(rg[i].region, prov);
 		json_array_append_new(arr,
-		    json_pack("{s:s, s:s, s:o, s:o, s:s}", "region",
+		    json_pack("{s:s, s:s, s:o, s:o, s:b}", "region",
 		        rg[i].region, "name", nm ? nm : "", "approval",
 		        cli_json_str(rg[i].approval), "approved_at",
-		        cli_json_time(rg[i].approved_at), "state",
-		        strcmp(prov, home) == 0 || rg[i].approved_at != 0
-		            ? "serving"
-		            : "pending"));
+		        cli_json_time(rg[i].approved_at), "serving",
+		        strcmp(prov, home) == 0 || rg[i].approval != NULL));
 	}
 	egca_ra_point_region_list_free(rg, n);
 	json_object_set_new(j, "regions", arr);
@@ -117,7 +116,8 @@ point_show(struct cli_env *env, const struct args *a, const char *id)
 		printf("%-20s %s %s (%s)%s%s\n", i == 0 ? "regions" : "",
 		    json_string_value(json_object_get(o, "region")),
 		    json_string_value(json_object_get(o, "name")),
-		    json_string_value(json_object_get(o, "state")),
+		    json_is_true(json_object_get(o, "serving")) ? "serving"
+		                                                : "pending",
 		    json_is_string(ap) ? " approval: " : "",
 		    json_is_string(ap) ? json_string_value(ap) : "");
 	}

@@ -124,7 +124,8 @@ check "secadmin enrols TOTP (oathtool codes) and makes an API token" onboard sec
 check "the enrolment URI is an otpauth URI with the secret" python3 -c '
 import json, sys
 j = json.load(open(sys.argv[1]))
-assert j["uri"].startswith("otpauth://totp/") and "secret=" + j["secret"] in j["uri"], j["uri"]' \
+assert j["otpauth_uri"].startswith("otpauth://totp/"), j
+assert "secret=" + j["secret"] in j["otpauth_uri"], j' \
 	"$T/secadmin.enroll"
 expect_exit 5 "a wrong TOTP code is refused" eg operator token list --operator secadmin \
 	--password-file "$T/secadmin.pw" --totp 000000
@@ -160,8 +161,8 @@ expect_exit 0 "point show --json" eg point show hz-01 $SYS --json
 jcheck "the point lists its regions" '
 import json, sys
 j = json.load(open(sys.argv[1]))
-st = {r["region"]: r["state"] for r in j["regions"]}
-assert st["330100"] == "serving" and st["320100"] == "pending", st'
+st = {r["region"]: r["serving"] for r in j["regions"]}
+assert st["330100"] is True and st["320100"] is False, st'
 
 check "secadmin creates an ra-operator" create op1 ra-operator --point hz-01
 check "secadmin creates reviewer 1" create rev1 ra-reviewer --point hz-01
@@ -183,6 +184,34 @@ assert ops["op1"]["roles"] == "ra-operator" and ops["op1"]["point"] == "hz-01"
 assert ops["op1"]["totp_enrolled"] and not ops["op1"]["must_change"]
 assert ops["sys1"]["display_name"] == "System Admin"'
 if grep -q "$(cat "$T/op1.otp")" "$T/out"; then fail "operator list shows a one-time password"; else pass "no one-time password in operator list"; fi
+
+# ---- operator administration ----
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/tls.key" \
+	-subj "/CN=rev2" -days 30 -out "$T/tls.pem" 2>/dev/null
+fp=$(openssl x509 -in "$T/tls.pem" -outform DER | sha256sum | cut -d' ' -f1)
+# shellcheck disable=SC2086
+expect_exit 0 "secadmin registers a TLS client certificate" eg operator set-cert rev2 $SEC --cert "$T/tls.pem"
+# shellcheck disable=SC2086
+expect_exit 0 "operator show --json" eg operator show rev2 $SEC --json
+jcheck "the fingerprint is the certificate's SHA-256" '
+import json, sys
+assert json.load(open(sys.argv[1]))["cert_sha256"] == sys.argv[2]' "$fp"
+# shellcheck disable=SC2086
+expect_exit 0 "secadmin clears it" eg operator set-cert rev2 $SEC --clear
+# shellcheck disable=SC2086
+expect_exit 4 "a reviewer may not administer operators" eg operator set-cert rev1 $REV --clear
+# shellcheck disable=SC2086
+expect_exit 0 "secadmin disables rev2" eg operator disable rev2 $SEC
+expect_exit 5 "a disabled operator's token no longer works" eg app list --token-file "$T/rev2.tok"
+# shellcheck disable=SC2086
+expect_exit 0 "secadmin enables rev2" eg operator enable rev2 $SEC
+check "the token works again" eg app list --token-file "$T/rev2.tok"
+# shellcheck disable=SC2086
+expect_exit 0 "secadmin replaces the roles of sys1" eg operator roles sys1 $SEC --roles sysadmin
+# shellcheck disable=SC2086
+expect_exit 4 "roles keep the three-officer separation" eg operator roles sys1 $SEC --roles sysadmin,secadmin
+# shellcheck disable=SC2086
+expect_exit 6 "an unknown operator" eg operator show nobody $SEC
 
 # ---- subscriber ----
 USCC=$(uscc 330106 MA2H7K1P)
@@ -409,6 +438,25 @@ expect_exit 5 "a revoked token" eg subscriber list $OP
 check "the token also works from \$EGCA_TOKEN" env EGCA_TOKEN="$(cat "$T/rev1.tok")" \
 	"$EGCA" subscriber list --dir "$d"
 check "audit chain intact" "$EGCA" audit verify --dir "$d"
+
+# ---- lockout, unlock, reset (an auditor: no TOTP needed) ----
+check "secadmin creates an auditor" create aud1 auditor
+for i in 1 2 3 4 5; do
+	eg operator passwd --operator aud1 --password-file "$T/wrong.pw" \
+		--new-password-file "$T/secadmin.pw" >/dev/null 2>&1
+done
+expect_exit 8 "locked after five failed logins, even with the right password" eg operator passwd \
+	--operator aud1 --password-file "$T/aud1.otp" --new-password-file "$T/secadmin.pw"
+expect_out "locked" "the message says locked"
+# shellcheck disable=SC2086
+expect_exit 0 "secadmin unlocks" eg operator unlock aud1 $SEC
+# shellcheck disable=SC2086
+expect_exit 0 "secadmin resets: a new one-time password" eg operator reset aud1 $SEC --json
+python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["one_time_password"])' "$T/out" >"$T/aud1.otp2"
+expect_exit 5 "the first one-time password is void" eg operator passwd --operator aud1 \
+	--password-file "$T/aud1.otp" --new-password-file "$T/secadmin.pw"
+expect_exit 0 "the new one-time password changes the password" eg operator passwd --operator aud1 \
+	--password-file "$T/aud1.otp2" --new-password-file "$T/secadmin.pw"
 
 # ---- help: every option of every verb, and an example ----
 for c in operator point subscriber app loss; do
