@@ -441,7 +441,7 @@ check "audit chain intact" "$EGCA" audit verify --dir "$d"
 
 # ---- lockout, unlock, reset (an auditor: no TOTP needed) ----
 check "secadmin creates an auditor" create aud1 auditor
-for i in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
 	eg operator passwd --operator aud1 --password-file "$T/wrong.pw" \
 		--new-password-file "$T/secadmin.pw" >/dev/null 2>&1
 done
