@@ -90,7 +90,8 @@ struct conn {
 	struct http_resp resp;
 	unsigned status;
 	size_t bytes;
-	/* who is calling (authenticate) */
+	/* who is calling (authenticate): who is &caller or &anon_caller */
+	const struct egca_http_caller *who;
 	struct egca_principal prin;
 	struct egca_http_caller caller;
 	char roles[160];
@@ -112,7 +113,14 @@ struct egca_http_server {
 	uint16_t port;
 	int tls;       /* served over TLS */
 	int client_ca; /* client certificates requested and checked */
+	/* the policy rule of each route (NULL: none, denied), by index */
+	const struct egca_policy_rule **rules;
 };
+
+/* Public requests without credentials: no per-request set-up at all. */
+static const struct egca_principal anon_principal = {.actor = "anonymous"};
+static const struct egca_http_caller anon_caller = {
+    "anonymous", "", NULL, &anon_principal};
 
 void
 egca_http_config_default(struct egca_http_config *c)
@@ -595,7 +603,7 @@ authenticate(
     struct egca_http_server *s, struct conn *c, struct MHD_Connection *mc)
 {
 	const char *name = c->route->name, *authz, *csrf, *token = NULL;
-	const struct egca_policy_rule *rule = egca_policy_find(name);
+	const struct egca_policy_rule *rule = s->rules[c->route_idx];
 	int pub = rule != NULL && (rule->flags & EGCA_POLICY_PUBLIC) != 0;
 	int changes, cert = 0;
 	struct cookies ck = {NULL, 0};
@@ -605,8 +613,7 @@ authenticate(
 	char hex[65], reason[300], why[200];
 	enum egca_err e = EGCA_OK;
 
-	egca_principal_anonymous(&c->prin);
-	caller_fill(c);
+	c->who = &anon_caller;
 	authz = MHD_lookup_connection_value(
 	    mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	MHD_get_connection_values(mc, MHD_COOKIE_KIND, cookie_it, &ck);
@@ -638,6 +645,7 @@ authenticate(
 	    cert <= 0 && pub)
 		return 0; /* anonymous on a public route: no store */
 
+	egca_principal_anonymous(&c->prin);
 	if ((e = egca_store_pool_get(s->app.pool, &st)) != EGCA_OK)
 		goto unavailable;
 	ctx = (struct egca_ctx){s->app.cfg, st, "anonymous"};
@@ -704,6 +712,7 @@ authenticate(
 		goto denied;
 	egca_store_pool_put(s->app.pool, st);
 	caller_fill(c);
+	c->who = &c->caller;
 	return 0;
 
 denied:
@@ -729,8 +738,6 @@ unavailable:
 	    c->rid, name, egca_err_name(e), egca_err_detail());
 	if (st != NULL)
 		egca_store_pool_put(s->app.pool, st);
-	egca_principal_anonymous(&c->prin);
-	caller_fill(c);
 	http_resp_clear(&c->resp);
 	http_problem(&c->resp, &c->r, 503, "EGCA-UNAVAILABLE", NULL,
 	    "temporarily unavailable; retry later");
@@ -745,7 +752,7 @@ job(void *arg)
 
 	c->r.on_worker = 1;
 	c->resp.defer = 0;
-	c->route->fn(&c->r, &c->caller, &c->resp);
+	c->route->fn(&c->r, c->who, &c->resp);
 	if (c->resp.defer || c->resp.status == 0) {
 		http_resp_clear(&c->resp);
 		http_problem(&c->resp, &c->r, 500, "EGCA-INTERNAL", NULL,
@@ -762,7 +769,7 @@ dispatch(struct egca_http_server *s, struct conn *c, struct MHD_Connection *mc)
 	c->r.body_len = c->body.len;
 	c->r.now = (int64_t)time(NULL);
 	if (!c->route->worker) {
-		c->route->fn(&c->r, &c->caller, &c->resp);
+		c->route->fn(&c->r, c->who, &c->resp);
 		if (!c->resp.defer) {
 			if (c->resp.status == 0)
 				http_problem(&c->resp, &c->r, 500,
@@ -1005,6 +1012,13 @@ egca_http_start(const struct egca_http_config *cfg,
 	if ((e = egca_crypto_rand(rnd, sizeof(rnd))) != EGCA_OK)
 		goto fail;
 	egca_hex_encode(rnd, sizeof(rnd), s->rid_prefix);
+	if ((s->rules = calloc(http_nroutes, sizeof(*s->rules))) == NULL) {
+		e = egca_err_set(EGCA_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	for (n = 0; n < http_nroutes; n++)
+		s->rules[n] = egca_policy_find(http_routes[n].name);
+	n = 0;
 	if ((s->app.metrics = http_metrics_new()) == NULL) {
 		e = egca_err_set(EGCA_ERR_NOMEM, "out of memory");
 		goto fail;
@@ -1063,6 +1077,7 @@ egca_http_start(const struct egca_http_config *cfg,
 fail:
 	http_workers_free(s->workers);
 	http_metrics_free(s->app.metrics);
+	free(s->rules);
 	pthread_mutex_destroy(&s->log_mu);
 	free(s);
 	return e;
@@ -1098,6 +1113,7 @@ egca_http_stop(struct egca_http_server *s, int drain_seconds)
 	http_workers_free(s->workers);
 	MHD_stop_daemon(s->d);
 	http_metrics_free(s->app.metrics);
+	free(s->rules);
 	pthread_mutex_destroy(&s->log_mu);
 	free(s);
 }
