@@ -59,6 +59,57 @@ test_problem_json(void **state)
 	http_resp_clear(&out);
 }
 
+/* Service errors map to stable statuses and codes (docs/api.md). */
+static void
+test_problem_err_map(void **state)
+{
+	static const struct {
+		enum egca_err e;
+		unsigned status;
+		const char *code;
+	} map[] = {
+	    {EGCA_ERR_AUTH, 401, "EGCA-UNAUTHENTICATED"},
+	    {EGCA_ERR_POLICY, 403, "EGCA-FORBIDDEN"},
+	    {EGCA_ERR_STATE, 409, "EGCA-STATE"},
+	    {EGCA_ERR_EXISTS, 409, "EGCA-EXISTS"},
+	    {EGCA_ERR_CONFLICT, 409, "EGCA-CONFLICT"},
+	    {EGCA_ERR_NOTFOUND, 404, "EGCA-NOT-FOUND"},
+	    {EGCA_ERR_INPUT, 400, "EGCA-BAD-REQUEST"},
+	    {EGCA_ERR_STORE, 503, "EGCA-UNAVAILABLE"},
+	    {EGCA_ERR_NOMEM, 503, "EGCA-UNAVAILABLE"},
+	    {EGCA_ERR_CRYPTO, 500, "EGCA-INTERNAL"},
+	};
+	struct http_req r;
+	struct http_resp out;
+	char want[64];
+	size_t i, k;
+	int www;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	memset(&out, 0, sizeof(out));
+	r.rid = "abc-2";
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		egca_err_set(map[i].e, "detail %zu", i);
+		http_problem_err(&out, &r, map[i].e);
+		assert_int_equal(out.status, map[i].status);
+		snprintf(want, sizeof(want), "\"code\":\"%s\"", map[i].code);
+		assert_non_null(strstr((const char *)out.body, want));
+		/* 401 names the scheme to authenticate with. */
+		for (www = 0, k = 0; k < out.nhdr; k++)
+			if (strcmp(out.hdr[k].name, "WWW-Authenticate") == 0)
+				www = 1;
+		assert_int_equal(www, map[i].status == 401);
+		/* Client errors say why; server errors do not. */
+		if (map[i].status < 500)
+			assert_non_null(
+			    strstr((const char *)out.body, "detail "));
+		else
+			assert_null(strstr((const char *)out.body, "detail "));
+		http_resp_clear(&out);
+	}
+}
+
 static void
 test_etag(void **state)
 {
@@ -152,6 +203,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_problem_json),
+	    cmocka_unit_test(test_problem_err_map),
 	    cmocka_unit_test(test_etag),
 	    cmocka_unit_test(test_cache),
 	    cmocka_unit_test(test_routes),
