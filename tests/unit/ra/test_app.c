@@ -583,6 +583,7 @@ update_extend(void **state)
 	fx_state(fx, app, "executed");
 
 	/* The superseded one cannot be acted on any more. */
+	egca_ra_app_result_free(&res);
 	assert_int_equal(
 	    act(fx, "extend", sub, first.serial, key, NULL, &res, app),
 	    EGCA_ERR_STATE);
