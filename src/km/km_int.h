@@ -151,6 +151,15 @@ EGCA_MUST_CHECK enum egca_err km_request_parse_items(
 EGCA_MUST_CHECK enum egca_err km_spki_key_hash(
     const uint8_t *spki, size_t spki_len, uint8_t out[32]);
 
+/* ---- the admin socket (admin.c) ---- */
+
+struct km_admin;
+/* Listens on the Unix socket path (0600, directory 0700), one thread. */
+EGCA_MUST_CHECK enum egca_err km_admin_start(
+    struct egca_km *km, const char *path, struct km_admin **out);
+/* Stops the thread, removes the socket (NULL allowed). */
+void km_admin_stop(struct km_admin *a);
+
 /* ---- helpers (km.c) ---- */
 
 /* 16 CSPRNG octets as 32 hex characters. */
