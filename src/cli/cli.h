@@ -202,6 +202,7 @@ int cmd_subscriber(int argc, char **argv);
 int cmd_app(int argc, char **argv);
 int cmd_loss(int argc, char **argv);
 int cmd_envelope(int argc, char **argv);
+int cmd_km(int argc, char **argv);
 
 /*
  * For "egca <command> <verb> [options]": prints help (exit 0) for -h or

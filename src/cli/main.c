@@ -39,6 +39,8 @@ static const char usage[] =
     "                  unhold, revoke)\n"
     "  loss            loss reports by holders: report, list, confirm\n"
     "  envelope        open a GM/T 0009 SM2 enveloped key (holder side)\n"
+    "  km              key management centre: init, serve, unseal, trust,\n"
+    "                  judicial recovery (a separate data directory)\n"
     "\n"
     "Run 'egca <command> --help' for a command's options.\n"
     "The data directory is --dir DIR, else $EGCA_DIR, else ./egca-data.\n"
@@ -261,6 +263,7 @@ main(int argc, char **argv)
 	    {"app", cmd_app},
 	    {"loss", cmd_loss},
 	    {"envelope", cmd_envelope},
+	    {"km", cmd_km},
 	};
 	size_t i;
 
