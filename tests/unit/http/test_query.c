@@ -184,8 +184,21 @@ test_serial(void **state)
 static void
 test_search_query(void **state)
 {
-	static const struct egca_http_caller anyone = {"t", "reader", NULL};
-	static const struct egca_http_caller zj = {"t", "reader", "33"};
+	static const struct egca_http_caller anyone = {
+	    "t", "reader", NULL, NULL};
+	static const struct egca_http_caller zj = {"t", "reader", "33", NULL};
+	static const struct egca_principal dept_p = {.name = "d",
+	    .actor = "operator:d",
+	    .roles = EGCA_ROLE_DEPT_VIEWER,
+	    .department = "Finance Bureau"};
+	static const struct egca_principal both_p = {.name = "b",
+	    .actor = "operator:b",
+	    .roles = EGCA_ROLE_DEPT_VIEWER | EGCA_ROLE_RA_REVIEWER,
+	    .department = "Finance Bureau"};
+	static const struct egca_http_caller dept = {
+	    "operator:d", "dept-viewer", NULL, &dept_p};
+	static const struct egca_http_caller both = {
+	    "operator:b", "ra-reviewer,dept-viewer", NULL, &both_p};
 	struct http_req r;
 	struct http_resp out;
 	struct http_query p;
@@ -228,6 +241,17 @@ test_search_query(void **state)
 	                     &per_page, &out),
 	    EGCA_OK);
 	assert_string_equal(q.region, "33");
+	assert_null(q.department);
+	/* A department viewer sees its department only; another role
+	 * beside it is not confined. */
+	assert_int_equal(http_search_query(&r, &dept, &p, &q, serial, 1000,
+	                     &page, &per_page, &out),
+	    EGCA_OK);
+	assert_string_equal(q.department, "Finance Bureau");
+	assert_int_equal(http_search_query(&r, &both, &p, &q, serial, 1000,
+	                     &page, &per_page, &out),
+	    EGCA_OK);
+	assert_null(q.department);
 	/* Bad values answer a problem naming the parameter. */
 	assert_int_equal(http_query_parse("per_page=1001", http_search_params,
 	                     &p, bad, sizeof(bad)),
