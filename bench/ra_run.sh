@@ -69,7 +69,7 @@ run_backend() {
 		executed=$(sql "$D" "SELECT count(*) FROM application WHERE state = 'executed'")
 		certs=$(sql "$D" "SELECT count(*) FROM certificate WHERE profile = 'org-sign'")
 		distinct=$(sql "$D" "SELECT count(DISTINCT result_serial) FROM application WHERE state = 'executed'")
-		approvals=$(sql "$D" "SELECT count(*) FROM approval")
+		approvals=$(sql "$D" "SELECT count(*) FROM app_approval")
 		python3 - "$T/result.json" "$backend" "$apps" "$executed" "$certs" "$distinct" "$approvals" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
