@@ -218,6 +218,7 @@ want "  ... no second row" "$(count subscriber)" "$n1"
 refused "same Idempotency-Key, other content: 409" 409 subscriber.create \
 	-H 'Idempotency-Key: ent-1' -- token:opa POST /api/v1/subscribers \
 	"$(json type enterprise name "Other Co Ltd" uscc "$USCC" region 330106)"
+grep -q "Idempotency-Key" "$T/body" && pass "  ... saying why" || fail "  ... detail: $(cat "$T/body")"
 want "  ... no row added" "$(count subscriber)" "$n1"
 want "individual registered" "$(api token:opa POST /api/v1/subscribers \
 	"$(json type individual name "Zhang San" id_card "$IDC" region 330106)")" 201
@@ -301,6 +302,8 @@ refused "approval naming the digest before the material: 409" 409 app.approve \
 	token:rva POST "/api/v1/applications/$A1/approve" "{\"digest\":\"$D1\"}"
 refused "approval with a forged digest: 409" 409 app.approve \
 	token:rva POST "/api/v1/applications/$A1/approve" "{\"digest\":\"$(printf '0%.0s' $(seq 64))\"}"
+grep -q "not the current one" "$T/body" && pass "  ... saying the digest is not the current one" ||
+	fail "  ... detail: $(cat "$T/body")"
 refused "approval without a digest: 400" 400 app.approve \
 	token:rva POST "/api/v1/applications/$A1/approve" '{}'
 want "  ... naming digest" "$(jf 'd["param"]')" digest
