@@ -531,8 +531,6 @@ test_apply_restore_revoke(void **state)
 	/* The escrowed scalars are nowhere in the store in clear. */
 	not_in_store(d_first);
 	not_in_store(d2);
-	free(keep);
-	keep = NULL;
 	/* The holder is not the key: the envelope does not open with h2. */
 	{
 		EVP_PKEY *x = NULL;
@@ -542,6 +540,8 @@ test_apply_restore_revoke(void **state)
 		        a->items[0].envelope_len, &x),
 		    EGCA_ERR_AUTH);
 	}
+	free(keep);
+	keep = NULL;
 
 	/* Restore to a new holder key: the same key pair. */
 	msg_init(&m, &ca);
@@ -555,8 +555,7 @@ test_apply_restore_revoke(void **state)
 	free(keep);
 	keep = NULL;
 
-	/* Unknown userCertNO; the same number from another (trusted) CA is
-	 * another key. */
+	/* Unknown userCertNO. */
 	msg_init(&m, &ca);
 	msg_item(&m, EGCA_KM_RESTORE, 0x99, &h2);
 	expect(&m, EGCA_KM_E_NOT_FOUND);
