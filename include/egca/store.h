@@ -448,14 +448,15 @@ struct egca_stat_row {
 
 /*
  * Counts by group over certificates issued in [from, to) (0: open) of
- * ca (NULL: all): issued, revoked now, on hold now, and "good" ones
- * whose not_after falls in [now, expiring_before). Rows in key order.
+ * ca (NULL: all) and department (NULL: all; a department viewer's
+ * scope): issued, revoked now, on hold now, and "good" ones whose
+ * not_after falls in [now, expiring_before). Rows in key order.
  * Free with egca_store_stat_rows_free.
  */
 EGCA_MUST_CHECK enum egca_err egca_store_cert_stats(struct egca_store *st,
-    enum egca_stat_group group, const char *ca, int64_t from, int64_t to,
-    int64_t now, int64_t expiring_before, struct egca_stat_row **out,
-    size_t *n);
+    enum egca_stat_group group, const char *ca, const char *department,
+    int64_t from, int64_t to, int64_t now, int64_t expiring_before,
+    struct egca_stat_row **out, size_t *n);
 void egca_store_stat_rows_free(struct egca_stat_row *rows, size_t n);
 
 /* ---- Operators, sessions, tokens (schema 5; store/auth.c) ---- */
@@ -957,8 +958,8 @@ EGCA_MUST_CHECK enum egca_err egca_store_km_key_get_by_cert(
  * active -> revoked at at, kept until retain_until. EGCA_ERR_NOTFOUND,
  * EGCA_ERR_STATE when not active.
  */
-EGCA_MUST_CHECK enum egca_err egca_store_km_key_revoke(struct egca_store *st,
-    const char *id, int64_t at, int64_t retain_until);
+EGCA_MUST_CHECK enum egca_err egca_store_km_key_revoke(
+    struct egca_store *st, const char *id, int64_t at, int64_t retain_until);
 /* A restore re-enveloped the key to a new holder signing key. */
 EGCA_MUST_CHECK enum egca_err egca_store_km_key_set_holder(
     struct egca_store *st, const char *id, const char *holder_sm3);
@@ -990,8 +991,7 @@ struct egca_km_judicial_rec {
 };
 
 void egca_store_km_judicial_rec_free(struct egca_km_judicial_rec *r);
-void egca_store_km_judicial_list_free(
-    struct egca_km_judicial_rec *l, size_t n);
+void egca_store_km_judicial_list_free(struct egca_km_judicial_rec *l, size_t n);
 /* Inserts r (approvals and release are not written). */
 EGCA_MUST_CHECK enum egca_err egca_store_km_judicial_insert(
     struct egca_store *st, const struct egca_km_judicial_rec *r);

@@ -37,15 +37,6 @@ http_api_stats(struct http_req *r, const struct egca_http_caller *caller,
 
 	if (http_query_or_problem(r, allowed, &p, out) != EGCA_OK)
 		return;
-	/*
-	 * The statistics query has no department filter yet: a department
-	 * viewer would see every department's counts, so it gets none.
-	 */
-	if (http_caller_department(caller) != NULL) {
-		http_problem(out, r, 403, "EGCA-FORBIDDEN", NULL,
-		    "statistics are not available to department viewers yet");
-		return;
-	}
 	if ((v = http_query_get(&p, "group_by")) != NULL) {
 		for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
 			if (strcmp(groups[i].name, v) == 0)
@@ -81,8 +72,9 @@ http_api_stats(struct http_req *r, const struct egca_http_caller *caller,
 		http_problem_err(out, r, e);
 		return;
 	}
-	e = egca_store_cert_stats(st, g, ca, from, to, r->now,
-	    r->now + EXPIRING_DAYS * 86400, &rows, &n);
+	/* A department viewer counts its own department's certificates. */
+	e = egca_store_cert_stats(st, g, ca, http_caller_department(caller),
+	    from, to, r->now, r->now + EXPIRING_DAYS * 86400, &rows, &n);
 	egca_store_pool_put(r->app->pool, st);
 	if (e != EGCA_OK) {
 		http_problem_err(out, r, e);

@@ -396,8 +396,8 @@ stat_row(void *arg, const struct store_val *col, size_t ncol)
 
 enum egca_err
 egca_store_cert_stats(struct egca_store *st, enum egca_stat_group group,
-    const char *ca, int64_t from, int64_t to, int64_t now,
-    int64_t expiring_before, struct egca_stat_row **out, size_t *n)
+    const char *ca, const char *department, int64_t from, int64_t to,
+    int64_t now, int64_t expiring_before, struct egca_stat_row **out, size_t *n)
 {
 	static const char *const keys[] = {
 	    [EGCA_STAT_MONTH] = "COALESCE(i.issued_month, '')",
@@ -418,6 +418,7 @@ egca_store_cert_stats(struct egca_store *st, enum egca_stat_group group,
 		return egca_err_set(EGCA_ERR_INTERNAL, "store: stat group");
 	memset(&q, 0, sizeof(q));
 	q.ca = ca;
+	q.department = department;
 	q.issued_from = from;
 	q.issued_to = to;
 	if ((err = build_where(&q, &w)) != EGCA_OK)
