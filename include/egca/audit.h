@@ -72,8 +72,8 @@ struct egca_audit_report {
 	int64_t bad_checkpoint;  /* seq of the first bad checkpoint; 0 = none */
 	int64_t last_checkpoint; /* seq of the newest good checkpoint */
 	int64_t last_checkpoint_at;
-	int signatures_checked;  /* 0: no audit public key was given */
-	char key_id[65];         /* the given key's id (hex SM3 of its SPKI) */
+	int signatures_checked; /* 0: no audit public key was given */
+	char key_id[65];        /* the given key's id (hex SM3 of its SPKI) */
 	/*
 	 * Non-empty when the audit_key table disagrees with the given key
 	 * (not registered, or other keys registered): a warning, the
@@ -152,8 +152,8 @@ struct egca_signer;
  * be NULL) receives the key's id. EGCA_ERR_EXISTS when audit.key exists.
  */
 EGCA_MUST_CHECK enum egca_err egca_audit_key_create(struct egca_store *st,
-    const char *keys_dir, const char *actor, const char *pass,
-    size_t pass_len, char key_id[65]);
+    const char *keys_dir, const char *actor, const char *pass, size_t pass_len,
+    char key_id[65]);
 /*
  * Opens keys_dir/audit.key as a signer for EGCA_SIGN_AUDIT. Caller frees
  * (egca_signer_free). EGCA_ERR_NOTFOUND when there is none,
@@ -177,8 +177,8 @@ EGCA_MUST_CHECK enum egca_err egca_audit_key_id(
  * head = the 32 bytes of the head hash. Signed SM2 with SM3 and the user
  * ID 1234567812345678.
  */
-EGCA_MUST_CHECK enum egca_err egca_audit_checkpoint_tbs(int64_t seq,
-    const char *head_hash_hex, int64_t ts, struct egca_buf *out);
+EGCA_MUST_CHECK enum egca_err egca_audit_checkpoint_tbs(
+    int64_t seq, const char *head_hash_hex, int64_t ts, struct egca_buf *out);
 
 /*
  * Signs the current head (seq, hash, time) with key and stores it as

@@ -297,8 +297,9 @@ EGCA_MUST_CHECK enum egca_err egca_envelope_skf_encode(
  * holder_sign_pub: a fresh SM4 key encrypts d, SM2 encrypts the SM4
  * key. *der is the DER SM2EnvelopedKey; caller frees with free().
  */
-EGCA_MUST_CHECK enum egca_err egca_envelope_seal(const EVP_PKEY *holder_sign_pub,
-    const EVP_PKEY *enc_keypair, uint8_t **der, size_t *der_len);
+EGCA_MUST_CHECK enum egca_err egca_envelope_seal(
+    const EVP_PKEY *holder_sign_pub, const EVP_PKEY *enc_keypair, uint8_t **der,
+    size_t *der_len);
 /*
  * Opens a DER SM2EnvelopedKey with the holder's signing private key and
  * returns the enclosed key pair (typed "SM2"; caller frees).
@@ -307,8 +308,9 @@ EGCA_MUST_CHECK enum egca_err egca_envelope_seal(const EVP_PKEY *holder_sign_pub
  * EGCA_ERR_INTEGRITY when d is out of range or d*G is not the enclosed
  * public key. d and the SM4 key are cleansed.
  */
-EGCA_MUST_CHECK enum egca_err egca_envelope_open(const EVP_PKEY *holder_sign_priv,
-    const uint8_t *der, size_t der_len, EVP_PKEY **enc_keypair);
+EGCA_MUST_CHECK enum egca_err egca_envelope_open(
+    const EVP_PKEY *holder_sign_priv, const uint8_t *der, size_t der_len,
+    EVP_PKEY **enc_keypair);
 /* As egca_envelope_open, for an envelope already parsed (either form). */
 EGCA_MUST_CHECK enum egca_err egca_envelope_open_parsed(
     const EVP_PKEY *holder_sign_priv, const struct egca_envelope *env,
