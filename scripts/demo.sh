@@ -49,7 +49,10 @@ cat <<EOT
 
 Starting egca serve on http://$listen (Ctrl-C stops it). Try:
   openssl ocsp -issuer $demo/ca.pem -cert $demo/applicant.pem -url http://$listen/ocsp -resp_text -noverify
-  curl -s http://$listen/api/v1/certificates | python3 -m json.tool
+  curl -s http://$listen/certs/<serial>.pem            # the public repository
+  REST API (/api/v1, roles required): the security administrator's one-time
+  password was printed by egca init above; README "A tour" shows the first
+  login, TOTP, operators, registration points and applications.
   curl -s -o root.crl http://$listen/crl/root.crl && openssl crl -inform DER -in root.crl -noout -text
   curl -s http://$listen/healthz; curl -s http://$listen/metrics | head
 EOT
