@@ -205,7 +205,7 @@ EGCA_MUST_CHECK enum egca_err egca_km_key_list(struct egca_km *km,
 /*
  * A KM officer (role km-officer, second factor) asks for key key_id to
  * be released to the holder of the certificate recipient (DER or PEM,
- * an SM2 key) for case case_ref (1..128 printable characters). The
+ * an SM2 key) for case case_ref (1..128 UTF-8 characters, no controls). The
  * request's digest is SM3 over every field; approvals name it.
  * EGCA_ERR_NOTFOUND (key), EGCA_ERR_INPUT, EGCA_ERR_POLICY (role).
  */

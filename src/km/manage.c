@@ -260,17 +260,14 @@ judicial_digest(const struct egca_km_judicial_rec *r, char out[65])
 	return e;
 }
 
+/* UTF-8 without control characters, 1..128 characters (案号). */
 static int
 case_ok(const char *s)
 {
-	size_t i, n = strlen(s);
+	size_t n = strlen(s), chars = 0;
 
-	if (n == 0 || n > 128)
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-			return 0;
-	return 1;
+	return n > 0 && n <= 512 &&
+	    egca_der_utf8_check((const uint8_t *)s, n, &chars) && chars <= 128;
 }
 
 static int
@@ -328,7 +325,7 @@ egca_km_judicial_request(struct egca_km *km, const struct egca_principal *p,
 		return e;
 	if (case_ref == NULL || !case_ok(case_ref)) {
 		e = egca_err_set(EGCA_ERR_INPUT,
-		    "--case: 1 to 128 printable ASCII characters");
+		    "--case: 1 to 128 characters of UTF-8, no control characters");
 		goto bad;
 	}
 	if (!id_ok(key_id)) {
