@@ -325,7 +325,8 @@ egca_km_judicial_request(struct egca_km *km, const struct egca_principal *p,
 		return e;
 	if (case_ref == NULL || !case_ok(case_ref)) {
 		e = egca_err_set(EGCA_ERR_INPUT,
-		    "--case: 1 to 128 characters of UTF-8, no control characters");
+		    "--case: 1 to 128 characters of UTF-8, no control "
+		    "characters");
 		goto bad;
 	}
 	if (!id_ok(key_id)) {
