@@ -1210,11 +1210,16 @@ int
 cmd_km(int argc, char **argv)
 {
 	const char *verb;
-	int rc;
 
-	if ((rc = cli_verb(&argc, &argv, help, &verb)) >= 0)
-		return rc;
-	/* cli_verb dropped the verb: argv[0] is it now. */
+	/* Not cli_verb: "egca km judicial --help" is the verb's help. */
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0) {
+		fputs(help, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EGCA_ERR_USAGE : 0;
+	}
+	verb = argv[1];
+	argc--;
+	argv++;
 	if (strcmp(verb, "init") == 0)
 		return km_init(argc, argv);
 	if (strcmp(verb, "serve") == 0)
