@@ -248,8 +248,13 @@ tls_send(gnutls_session_t s, const void *p, size_t n)
 
 	while (n > 0) {
 		w = gnutls_record_send(s, b, n);
-		if (w == GNUTLS_E_AGAIN || w == GNUTLS_E_INTERRUPTED)
+		if (w == GNUTLS_E_INTERRUPTED)
 			continue;
+		/* A blocking socket says EAGAIN only when SO_SNDTIMEO ran out.
+		 */
+		if (w == GNUTLS_E_AGAIN)
+			return egca_err_set(
+			    EGCA_ERR_IO, "KM: TLS send timed out");
 		if (w <= 0)
 			return egca_err_set(EGCA_ERR_IO, "KM: TLS send: %s",
 			    gnutls_strerror((int)w));
@@ -297,7 +302,7 @@ https_exchange(struct egca_km_client *c, const uint8_t *req, size_t req_len,
 	char head[512], chunk[4096];
 	size_t off = 0, len = 0;
 	ssize_t r;
-	int fd, rc, status = 0;
+	int fd, rc, status = 0, shaken = 0;
 	enum egca_err e;
 
 	*resp = NULL;
@@ -326,13 +331,15 @@ https_exchange(struct egca_km_client *c, const uint8_t *req, size_t req_len,
 	gnutls_handshake_set_timeout(s, (unsigned)c->timeout * 1000);
 	do
 		rc = gnutls_handshake(s);
-	while (rc < 0 && !gnutls_error_is_fatal(rc));
+	while (rc == GNUTLS_E_INTERRUPTED);
 	if (rc < 0) {
-		e = egca_err_set(EGCA_ERR_AUTH,
+		e = egca_err_set(
+		    rc == GNUTLS_E_AGAIN ? EGCA_ERR_IO : EGCA_ERR_AUTH,
 		    "KM %s:%s: TLS handshake failed: %s", c->host, c->port,
 		    gnutls_strerror(rc));
 		goto out;
 	}
+	shaken = 1;
 	snprintf(head, sizeof(head),
 	    "POST /km/v1/request HTTP/1.1\r\nHost: %s:%s\r\n"
 	    "Content-Type: application/octet-stream\r\n"
@@ -343,8 +350,13 @@ https_exchange(struct egca_km_client *c, const uint8_t *req, size_t req_len,
 		goto out;
 	for (;;) {
 		r = gnutls_record_recv(s, chunk, sizeof(chunk));
-		if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
+		if (r == GNUTLS_E_INTERRUPTED)
 			continue;
+		if (r == GNUTLS_E_AGAIN) {
+			e = egca_err_set(EGCA_ERR_IO,
+			    "KM: no answer within %d s", c->timeout);
+			goto out;
+		}
 		/* Connection: close; a peer that skips close_notify. */
 		if (r == 0 || r == GNUTLS_E_PREMATURE_TERMINATION)
 			break;
@@ -377,7 +389,8 @@ https_exchange(struct egca_km_client *c, const uint8_t *req, size_t req_len,
 	e = EGCA_OK;
 out:
 	if (s != NULL) {
-		gnutls_bye(s, GNUTLS_SHUT_WR);
+		if (shaken)
+			gnutls_bye(s, GNUTLS_SHUT_WR);
 		gnutls_deinit(s);
 	}
 	if (fd >= 0)
