@@ -194,7 +194,7 @@ egca_km_init(const struct egca_km_init_opts *o, struct egca_km_init_result *res)
 	char kcv[65], checks[EGCA_KM_MAX_CUSTODIANS][65], name[80],
 	    *keypath = NULL;
 	char *subject_text = NULL;
-	int i, made = 0, days;
+	int i, made = 0, written = 0, days;
 	enum egca_err e;
 
 	memset(res, 0, sizeof(*res));
@@ -254,6 +254,12 @@ egca_km_init(const struct egca_km_init_opts *o, struct egca_km_init_result *res)
 		}
 	}
 	res->n_shares = o->custodians;
+	for (i = 0; i < o->custodians; i++)
+		if (egca_file_exists(res->share_paths[i])) {
+			e = egca_err_set(EGCA_ERR_EXISTS,
+			    "%s exists: not overwritten", res->share_paths[i]);
+			goto out;
+		}
 	conf.custodians = o->custodians;
 	conf.threshold = o->threshold;
 	conf.officer_quorum = o->officer_quorum ? o->officer_quorum : 2;
@@ -324,16 +330,12 @@ egca_km_init(const struct egca_km_init_opts *o, struct egca_km_init_result *res)
 		         conf.km_id, i + 1, sf->share, checks[i])) != EGCA_OK ||
 		    (e = km_share_format(sf, &text)) != EGCA_OK)
 			goto out;
-		if (egca_file_exists(res->share_paths[i])) {
-			e = egca_err_set(
-			    EGCA_ERR_EXISTS, "%s exists", res->share_paths[i]);
-			goto out;
-		}
 		e = egca_file_write_atomic(
 		    res->share_paths[i], text.data, text.len, 0600);
 		OPENSSL_cleanse(text.data, text.cap);
 		if (e != EGCA_OK)
 			goto out;
+		written = i + 1;
 	}
 
 	/* The store: check values and the audit event, one transaction. */
@@ -351,9 +353,8 @@ egca_km_init(const struct egca_km_init_opts *o, struct egca_km_init_result *res)
 out:
 	if (e != EGCA_OK && made) {
 		/* Leave nothing that could be mistaken for a KM. */
-		for (i = 0; i < res->n_shares; i++)
-			if (res->share_paths[i] != NULL)
-				unlink(res->share_paths[i]);
+		for (i = 0; i < written; i++)
+			unlink(res->share_paths[i]);
 		if (keypath != NULL)
 			unlink(keypath);
 		unlink_in(o->dir, EGCA_KM_CERT_FILE);
