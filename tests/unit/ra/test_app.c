@@ -1003,7 +1003,7 @@ concurrent_approvals(void **state)
 		r[i].app = app;
 		r[i].digest = d;
 		r[i].go = &go;
-		snprintf(name, sizeof(name), "reviewer%d", i);
+		snprintf(name, sizeof(name), "reviewer%u", (unsigned)i % 8u);
 		fx_principal(&r[i].p, name, EGCA_ROLE_RA_REVIEWER, "bj");
 		assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
 	}
