@@ -13,23 +13,6 @@
 
 #define PER_PAGE_MAX 1000
 
-static json_t *
-str_or_null(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
-static json_t *
-time_json(int64_t t)
-{
-	char buf[32];
-
-	if (t == 0)
-		return json_null();
-	http_time_iso(t, buf);
-	return json_string(buf);
-}
-
 /* The status fields of one certificate. */
 static void
 status_fields(json_t *o, const struct egca_cert_rec *c, int64_t now)
@@ -38,9 +21,9 @@ status_fields(json_t *o, const struct egca_cert_rec *c, int64_t now)
 	json_object_set_new(o, "reason",
 	    c->reason >= 0 ? json_string(egca_ca_reason_name(c->reason))
 	                   : json_null());
-	json_object_set_new(o, "revoked_at", time_json(c->revoked_at));
+	json_object_set_new(o, "revoked_at", http_json_time(c->revoked_at));
 	json_object_set_new(
-	    o, "invalidity_date", time_json(c->invalidity_date));
+	    o, "invalidity_date", http_json_time(c->invalidity_date));
 	json_object_set_new(o, "expired", json_boolean(c->not_after <= now));
 }
 
@@ -58,16 +41,17 @@ item(const struct egca_cert_hit *h, int64_t now)
 	json_object_set_new(o, "ca", json_string(c->ca));
 	json_object_set_new(o, "serial", json_string(c->serial));
 	json_object_set_new(o, "subject", json_string(c->subject));
-	json_object_set_new(o, "organization", str_or_null(h->organization));
-	json_object_set_new(o, "identity_code", str_or_null(h->identity_code));
-	json_object_set_new(o, "region", str_or_null(h->region));
+	json_object_set_new(o, "organization", http_json_str(h->organization));
 	json_object_set_new(
-	    o, "subscriber_type", str_or_null(h->subscriber_type));
+	    o, "identity_code", http_json_str(h->identity_code));
+	json_object_set_new(o, "region", http_json_str(h->region));
+	json_object_set_new(
+	    o, "subscriber_type", http_json_str(h->subscriber_type));
 	json_object_set_new(o, "profile", json_string(c->profile));
 	status_fields(o, c, now);
-	json_object_set_new(o, "not_before", time_json(c->not_before));
-	json_object_set_new(o, "not_after", time_json(c->not_after));
-	json_object_set_new(o, "issued_at", time_json(c->issued_at));
+	json_object_set_new(o, "not_before", http_json_time(c->not_before));
+	json_object_set_new(o, "not_after", http_json_time(c->not_after));
+	json_object_set_new(o, "issued_at", http_json_time(c->issued_at));
 	json_object_set_new(o, "audience", json_string(c->audience));
 	json_object_set_new(o, "key_alg", json_string(c->key_alg));
 	json_object_set_new(o, "href", json_string(self));
@@ -174,8 +158,8 @@ http_api_cert(struct http_req *r, const struct egca_http_caller *caller,
 		    hits[0].cert.serial);
 		if (j != NULL) {
 			status_fields(j, &hits[0].cert, r->now);
-			json_object_set_new(
-			    j, "not_after", time_json(hits[0].cert.not_after));
+			json_object_set_new(j, "not_after",
+			    http_json_time(hits[0].cert.not_after));
 		}
 		http_resp_header(out, "Cache-Control", "no-cache");
 	} else {

@@ -18,101 +18,22 @@
 #include "egca/auth.h"
 #include "http/http_int.h"
 
-static enum egca_err
-ctx_open(struct http_req *r, const struct egca_http_caller *caller,
-    struct egca_ctx *ctx, struct http_resp *out)
-{
-	struct egca_store *st;
-	enum egca_err e;
-
-	if ((e = egca_store_pool_get(r->app->pool, &st)) != EGCA_OK) {
-		http_problem_err(out, r, e);
-		return e;
-	}
-	*ctx = (struct egca_ctx){r->app->cfg, st, caller->id};
-	return EGCA_OK;
-}
-
-static void
-ctx_close(struct http_req *r, struct egca_ctx *ctx)
-{
-	egca_store_pool_put(r->app->pool, ctx->st);
-	ctx->st = NULL;
-}
-
-static json_t *
-time_json(int64_t t)
-{
-	char buf[32];
-
-	if (t <= 0)
-		return json_null();
-	http_time_iso(t, buf);
-	return json_string(buf);
-}
-
-static json_t *
-str_or_null(const char *s)
-{
-	return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
-}
-
-static json_t *
-role_names(unsigned mask)
-{
-	json_t *a = json_array();
-	const char *n;
-	unsigned bit;
-
-	for (bit = 1; a != NULL && bit <= EGCA_ROLE_ALL; bit <<= 1)
-		if ((mask & bit) != 0 && (n = egca_role_name(bit)) != NULL)
-			json_array_append_new(a, json_string(n));
-	return a;
-}
-
-/* The role names of member "roles" (checked as HTTP_JSTRS) as a mask. */
-static enum egca_err
-roles_of(const struct http_req *r, const json_t *doc, unsigned *mask,
-    struct http_resp *out)
-{
-	const json_t *a = json_object_get(doc, "roles"), *v;
-	unsigned one;
-	size_t i;
-
-	*mask = 0;
-	for (i = 0; i < json_array_size(a); i++) {
-		v = json_array_get(a, i);
-		if (strchr(json_string_value(v), ',') != NULL ||
-		    egca_role_parse(json_string_value(v), &one) != EGCA_OK) {
-			http_problem(out, r, 400, "EGCA-BAD-PARAM", "roles",
-			    "member 'roles': '%.32s' is not a role",
-			    json_string_value(v));
-			return EGCA_ERR_INPUT;
-		}
-		*mask |= one;
-	}
-	if (*mask == 0) {
-		http_problem(out, r, 400, "EGCA-BAD-PARAM", "roles",
-		    "member 'roles': at least one role");
-		return EGCA_ERR_INPUT;
-	}
-	return EGCA_OK;
-}
-
 static json_t *
 operator_json(const struct egca_operator_rec *o, int64_t now)
 {
 	return json_pack("{s:s, s:o*, s:o*, s:o*, s:o*, s:o*, s:b, s:b, s:b, "
 	                 "s:i, s:b, s:o*, s:o*, s:o*, s:o*}",
-	    "name", o->name, "display_name", str_or_null(o->display_name),
-	    "roles", role_names(o->roles), "point", str_or_null(o->point),
-	    "department", str_or_null(o->department), "subscriber",
-	    str_or_null(o->subscriber), "totp_enrolled", o->totp_enrolled,
+	    "name", o->name, "display_name", http_json_text(o->display_name),
+	    "roles", http_json_roles(o->roles), "point",
+	    http_json_text(o->point), "department",
+	    http_json_text(o->department), "subscriber",
+	    http_json_text(o->subscriber), "totp_enrolled", o->totp_enrolled,
 	    "must_change", o->must_change, "disabled", o->disabled, "failures",
 	    o->failures, "locked", o->locked_until > now, "locked_until",
-	    time_json(o->locked_until > now ? o->locked_until : 0),
-	    "cert_sha256", str_or_null(o->cert_sha256), "created_at",
-	    time_json(o->created_at), "last_login", time_json(o->last_login));
+	    http_json_time(o->locked_until > now ? o->locked_until : 0),
+	    "cert_sha256", http_json_text(o->cert_sha256), "created_at",
+	    http_json_time(o->created_at), "last_login",
+	    http_json_time(o->last_login));
 }
 
 /* The {name} of the path, or a 404 answer. */
@@ -163,17 +84,17 @@ http_operator_create(struct http_req *r, const struct egca_http_caller *caller,
 	if (http_json_body(r, fields, 6, &doc, out) != EGCA_OK)
 		return;
 	memset(&o, 0, sizeof(o));
-	if (roles_of(r, doc, &o.roles, out) != EGCA_OK)
+	if (http_roles_of(r, doc, "roles", &o.roles, out) != EGCA_OK)
 		goto out;
 	o.name = http_jstr(doc, "name");
 	o.display_name = http_jstr(doc, "display_name");
 	o.point = http_jstr(doc, "point");
 	o.department = http_jstr(doc, "department");
 	o.subscriber = http_jstr(doc, "subscriber");
-	if (ctx_open(r, caller, &ctx, out) != EGCA_OK)
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		goto out;
 	e = egca_auth_operator_create(&ctx, &o, otp);
-	ctx_close(r, &ctx);
+	http_ctx_close(r, &ctx);
 	if (e != EGCA_OK) {
 		http_problem_field(out, r, e, op_fields);
 		goto out;
@@ -198,10 +119,10 @@ http_operator_list(struct http_req *r, const struct egca_http_caller *caller,
 
 	if (http_query_or_problem(r, none, &q, out) != EGCA_OK)
 		return;
-	if (ctx_open(r, caller, &ctx, out) != EGCA_OK)
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		return;
 	e = egca_auth_operator_list(&ctx, &l, &n);
-	ctx_close(r, &ctx);
+	http_ctx_close(r, &ctx);
 	if (e != EGCA_OK) {
 		http_problem_err(out, r, e);
 		return;
@@ -228,11 +149,11 @@ http_operator_get(struct http_req *r, const struct egca_http_caller *caller,
 	if ((name = name_param(r, out)) == NULL ||
 	    http_query_or_problem(r, none, &q, out) != EGCA_OK)
 		return;
-	if (ctx_open(r, caller, &ctx, out) != EGCA_OK)
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		return;
 	memset(&o, 0, sizeof(o));
 	e = egca_auth_operator_get(&ctx, name, &o);
-	ctx_close(r, &ctx);
+	http_ctx_close(r, &ctx);
 	if (e != EGCA_OK) {
 		http_problem_err(
 		    out, r, e == EGCA_ERR_INPUT ? EGCA_ERR_NOTFOUND : e);
@@ -259,12 +180,12 @@ http_operator_roles(struct http_req *r, const struct egca_http_caller *caller,
 	if ((name = name_param(r, out)) == NULL ||
 	    http_json_body(r, fields, 1, &doc, out) != EGCA_OK)
 		return;
-	if (roles_of(r, doc, &roles, out) != EGCA_OK)
+	if (http_roles_of(r, doc, "roles", &roles, out) != EGCA_OK)
 		goto out;
-	if (ctx_open(r, caller, &ctx, out) != EGCA_OK)
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		goto out;
 	e = egca_auth_operator_set_roles(&ctx, name, roles);
-	ctx_close(r, &ctx);
+	http_ctx_close(r, &ctx);
 	if (e != EGCA_OK) {
 		http_problem_field(out, r, e, op_fields);
 		goto out;
@@ -290,11 +211,11 @@ act(struct http_req *r, const struct egca_http_caller *caller,
 	    http_json_body(r, NULL, 0, &doc, out) != EGCA_OK)
 		return;
 	json_decref(doc);
-	if (ctx_open(r, caller, &ctx, out) != EGCA_OK)
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		return;
 	e = a == UNLOCK ? egca_auth_operator_unlock(&ctx, name)
 	                : egca_auth_operator_disable(&ctx, name, a == DISABLE);
-	ctx_close(r, &ctx);
+	http_ctx_close(r, &ctx);
 	if (e != EGCA_OK) {
 		http_problem_err(out, r, e);
 		return;
@@ -337,10 +258,10 @@ http_operator_reset(struct http_req *r, const struct egca_http_caller *caller,
 	    http_json_body(r, NULL, 0, &doc, out) != EGCA_OK)
 		return;
 	json_decref(doc);
-	if (ctx_open(r, caller, &ctx, out) != EGCA_OK)
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		return;
 	e = egca_auth_operator_reset(&ctx, name, otp);
-	ctx_close(r, &ctx);
+	http_ctx_close(r, &ctx);
 	if (e != EGCA_OK) {
 		http_problem_err(out, r, e);
 		return;

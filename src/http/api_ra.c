@@ -38,49 +38,6 @@
 
 /* ---- shared pieces ---- */
 
-static json_t *
-str_or_null(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
-static json_t *
-time_json(int64_t t)
-{
-	char buf[32];
-
-	if (t == 0)
-		return json_null();
-	http_time_iso(t, buf);
-	return json_string(buf);
-}
-
-/* The caller's context with a store from the pool; 0 after a problem. */
-static int
-ctx_open(struct http_req *r, const struct egca_http_caller *caller,
-    struct egca_ctx *ctx, struct http_resp *out)
-{
-	struct egca_store *st;
-	enum egca_err e;
-
-	if ((e = egca_store_pool_get(r->app->pool, &st)) != EGCA_OK) {
-		http_problem_err(out, r, e);
-		return 0;
-	}
-	ctx->cfg = r->app->cfg;
-	ctx->st = st;
-	ctx->actor = caller->principal->actor;
-	return 1;
-}
-
-static void
-ctx_close(struct http_req *r, struct egca_ctx *ctx)
-{
-	if (ctx->st != NULL)
-		egca_store_pool_put(r->app->pool, ctx->st);
-	ctx->st = NULL;
-}
-
 static struct egca_issuer *
 env_issuer(void *arg, const char *ca)
 {
@@ -172,15 +129,21 @@ query_only(struct http_req *r, const char *const *allowed, struct http_query *q,
 	return http_query_or_problem(r, allowed, q, out) == EGCA_OK;
 }
 
-/* page and per_page into limit and offset; 0 after a problem. */
+/*
+ * The query (allowed) with page and per_page, also as limit and offset;
+ * 0 after a problem.
+ */
 static int
-paging(const struct http_req *r, const struct http_query *q, int64_t *page,
-    int64_t *per_page, struct http_resp *out)
+paging(struct http_req *r, const char *const *allowed, struct http_query *q,
+    int64_t *page, int64_t *per_page, size_t *limit, size_t *offset,
+    struct http_resp *out)
 {
 	const char *s;
 
 	*page = 1;
 	*per_page = PER_PAGE_DEFAULT;
+	if (!query_only(r, allowed, q, out))
+		return 0;
 	if ((s = http_query_get(q, "page")) != NULL &&
 	    http_parse_int(s, 1, PAGE_MAX, page) != EGCA_OK) {
 		http_problem(out, r, 400, "EGCA-BAD-PARAM", "page",
@@ -193,6 +156,8 @@ paging(const struct http_req *r, const struct http_query *q, int64_t *page,
 		    "per_page: an integer 1..%d", PER_PAGE_MAX);
 		return 0;
 	}
+	*limit = (size_t)*per_page;
+	*offset = (size_t)((*page - 1) * *per_page);
 	return 1;
 }
 
@@ -208,6 +173,71 @@ static const char *
 param(const struct http_req *r, size_t i)
 {
 	return i < r->nparam && r->param[i] != NULL ? r->param[i] : "";
+}
+
+/* No query parameters, then the caller's context; 0 after a problem. */
+static int
+open_plain(struct http_req *r, const struct egca_http_caller *caller,
+    struct egca_ctx *ctx, struct http_resp *out)
+{
+	static const char *const none[] = {NULL};
+	struct http_query q;
+
+	return query_only(r, none, &q, out) &&
+	    http_ctx_open(r, caller, ctx, out) == EGCA_OK;
+}
+
+/*
+ * No query parameters and a body of the n fields (none: an empty
+ * object) into *doc; a refusal is audited as action on "<kind>/{id}"
+ * (kind NULL: no object). 0 after a problem.
+ */
+static int
+body_only(struct http_req *r, const struct egca_http_caller *caller,
+    const struct http_jfield *fields, size_t n, const char *action,
+    const char *kind, json_t **doc, struct http_resp *out)
+{
+	static const char *const none[] = {NULL};
+	struct http_query q;
+	char obj[96];
+
+	*doc = NULL;
+	if (query_only(r, none, &q, out) &&
+	    http_json_body(r, fields, n, doc, out) == EGCA_OK)
+		return 1;
+	refused(r, caller, action,
+	    kind != NULL ? object_of(kind, r, obj, sizeof(obj)) : NULL, out);
+	return 0;
+}
+
+/* body_only, then the caller's context; 0 (and no *doc) after a problem. */
+static int
+open_body(struct http_req *r, const struct egca_http_caller *caller,
+    const struct http_jfield *fields, size_t n, const char *action,
+    const char *kind, json_t **doc, struct egca_ctx *ctx, struct http_resp *out)
+{
+	if (!body_only(r, caller, fields, n, action, kind, doc, out))
+		return 0;
+	if (http_ctx_open(r, caller, ctx, out) == EGCA_OK)
+		return 1;
+	json_decref(*doc);
+	*doc = NULL;
+	return 0;
+}
+
+/*
+ * Gives the context back; after a service error e answers it (naming
+ * the member among names) and returns 0.
+ */
+static int
+closed_ok(struct http_req *r, struct egca_ctx *ctx, enum egca_err e,
+    const char *const *names, struct http_resp *out)
+{
+	http_ctx_close(r, ctx);
+	if (e == EGCA_OK)
+		return 1;
+	fail(out, r, e, names);
+	return 0;
 }
 
 /* ---- registration points ---- */
@@ -234,9 +264,9 @@ point_json(const struct egca_point_rec *p)
 	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:s}", "id", p->id, "name",
 	    p->name ? p->name : "", "home_region",
 	    p->home_region ? p->home_region : "", "home_region_name",
-	    str_or_null(
+	    http_json_str(
 	        p->home_region ? egca_ra_region_name(p->home_region) : NULL),
-	    "created_at", time_json(p->created_at), "href", href);
+	    "created_at", http_json_time(p->created_at), "href", href);
 }
 
 static json_t *
@@ -254,9 +284,9 @@ regions_json(const struct egca_point_rec *p,
 		        egca_ra_region_within(l[i].region, p->home_region));
 		o = json_pack("{s:s, s:o, s:o, s:o, s:b}", "region",
 		    l[i].region, "name",
-		    str_or_null(egca_ra_region_name(l[i].region)), "approval",
-		    str_or_null(l[i].approval), "approved_at",
-		    time_json(l[i].approved_at), "serving", serving);
+		    http_json_str(egca_ra_region_name(l[i].region)), "approval",
+		    http_json_str(l[i].approval), "approved_at",
+		    http_json_time(l[i].approved_at), "serving", serving);
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -292,28 +322,20 @@ void
 http_point_create(struct http_req *r, const struct egca_http_caller *caller,
     struct http_resp *out)
 {
-	static const char *const none[] = {NULL};
-	struct http_query q;
 	struct egca_ctx ctx;
 	json_t *doc;
 	enum egca_err e;
 
-	if (!query_only(r, none, &q, out) ||
-	    http_json_body(r, point_fields, 3, &doc, out) != EGCA_OK) {
-		refused(r, caller, "point.create", NULL, out);
+	if (!open_body(r, caller, point_fields, 3, "point.create", NULL, &doc,
+	        &ctx, out))
 		return;
-	}
-	if (!ctx_open(r, caller, &ctx, out)) {
-		json_decref(doc);
-		return;
-	}
 	e = egca_ra_point_create(&ctx, http_jstr(doc, "id"),
 	    http_jstr(doc, "name"), http_jstr(doc, "home_region"));
 	if (e == EGCA_OK)
 		point_reply(r, &ctx, http_jstr(doc, "id"), 201, out);
 	else
 		fail(out, r, e, point_names);
-	ctx_close(r, &ctx);
+	http_ctx_close(r, &ctx);
 	json_decref(doc);
 }
 
@@ -321,22 +343,17 @@ void
 http_point_list(struct http_req *r, const struct egca_http_caller *caller,
     struct http_resp *out)
 {
-	static const char *const none[] = {NULL};
-	struct http_query q;
 	struct egca_ctx ctx;
 	struct egca_point_rec *l = NULL;
 	size_t n = 0, i;
 	json_t *items;
 	enum egca_err e;
 
-	if (!query_only(r, none, &q, out) || !ctx_open(r, caller, &ctx, out))
+	if (!open_plain(r, caller, &ctx, out))
 		return;
 	e = egca_ra_point_list(&ctx, &l, &n);
-	ctx_close(r, &ctx);
-	if (e != EGCA_OK) {
-		fail(out, r, e, NULL);
+	if (!closed_ok(r, &ctx, e, NULL, out))
 		return;
-	}
 	items = json_array();
 	for (i = 0; i < n && items != NULL; i++)
 		json_array_append_new(items, point_json(&l[i]));
@@ -348,44 +365,32 @@ void
 http_point_get(struct http_req *r, const struct egca_http_caller *caller,
     struct http_resp *out)
 {
-	static const char *const none[] = {NULL};
-	struct http_query q;
 	struct egca_ctx ctx;
 
-	if (!query_only(r, none, &q, out) || !ctx_open(r, caller, &ctx, out))
+	if (!open_plain(r, caller, &ctx, out))
 		return;
 	point_reply(r, &ctx, param(r, 0), 200, out);
-	ctx_close(r, &ctx);
+	http_ctx_close(r, &ctx);
 }
 
 void
 http_point_region(struct http_req *r, const struct egca_http_caller *caller,
     struct http_resp *out)
 {
-	static const char *const none[] = {NULL};
-	struct http_query q;
 	struct egca_ctx ctx;
-	char obj[96];
 	json_t *doc;
 	enum egca_err e;
 
-	if (!query_only(r, none, &q, out) ||
-	    http_json_body(r, region_fields, 2, &doc, out) != EGCA_OK) {
-		refused(r, caller, "point.region",
-		    object_of("point", r, obj, sizeof(obj)), out);
+	if (!open_body(r, caller, region_fields, 2, "point.region", "point",
+	        &doc, &ctx, out))
 		return;
-	}
-	if (!ctx_open(r, caller, &ctx, out)) {
-		json_decref(doc);
-		return;
-	}
 	e = egca_ra_point_add_region(&ctx, param(r, 0),
 	    http_jstr(doc, "region"), http_jstr(doc, "approval"));
 	if (e == EGCA_OK)
 		point_reply(r, &ctx, param(r, 0), 201, out);
 	else
 		fail(out, r, e, region_names);
-	ctx_close(r, &ctx);
+	http_ctx_close(r, &ctx);
 	json_decref(doc);
 }
 
@@ -417,22 +422,22 @@ sub_json(const struct egca_subscriber_rec *s)
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "id", json_string(s->id));
-	json_object_set_new(o, "type", str_or_null(s->type));
-	json_object_set_new(o, "name", str_or_null(s->name));
-	json_object_set_new(o, "uscc", str_or_null(s->uscc));
-	json_object_set_new(o, "org_code", str_or_null(s->org_code));
-	json_object_set_new(o, "id_card", str_or_null(s->id_card));
-	json_object_set_new(o, "region", str_or_null(s->region));
+	json_object_set_new(o, "type", http_json_str(s->type));
+	json_object_set_new(o, "name", http_json_str(s->name));
+	json_object_set_new(o, "uscc", http_json_str(s->uscc));
+	json_object_set_new(o, "org_code", http_json_str(s->org_code));
+	json_object_set_new(o, "id_card", http_json_str(s->id_card));
+	json_object_set_new(o, "region", http_json_str(s->region));
 	json_object_set_new(o, "region_name",
-	    str_or_null(
+	    http_json_str(
 	        s->region != NULL ? egca_ra_region_name(s->region) : NULL));
-	json_object_set_new(o, "department", str_or_null(s->department));
-	json_object_set_new(o, "owner", str_or_null(s->owner));
-	json_object_set_new(o, "email", str_or_null(s->email));
-	json_object_set_new(o, "phone", str_or_null(s->phone));
-	json_object_set_new(o, "point", str_or_null(s->point));
-	json_object_set_new(o, "created_by", str_or_null(s->created_by));
-	json_object_set_new(o, "created_at", time_json(s->created_at));
+	json_object_set_new(o, "department", http_json_str(s->department));
+	json_object_set_new(o, "owner", http_json_str(s->owner));
+	json_object_set_new(o, "email", http_json_str(s->email));
+	json_object_set_new(o, "phone", http_json_str(s->phone));
+	json_object_set_new(o, "point", http_json_str(s->point));
+	json_object_set_new(o, "created_by", http_json_str(s->created_by));
+	json_object_set_new(o, "created_at", http_json_time(s->created_at));
 	json_object_set_new(o, "href", json_string(href));
 	return o;
 }
@@ -441,8 +446,6 @@ void
 http_subscriber_create(struct http_req *r,
     const struct egca_http_caller *caller, struct http_resp *out)
 {
-	static const char *const none[] = {NULL};
-	struct http_query q;
 	struct egca_ctx ctx;
 	struct egca_subscriber_new in;
 	struct egca_subscriber_rec rec;
@@ -450,17 +453,10 @@ http_subscriber_create(struct http_req *r,
 	json_t *doc;
 	enum egca_err e;
 
-	if (!query_only(r, none, &q, out) ||
-	    http_json_body(r, sub_fields,
-	        sizeof(sub_fields) / sizeof(sub_fields[0]), &doc,
-	        out) != EGCA_OK) {
-		refused(r, caller, "subscriber.create", NULL, out);
+	if (!open_body(r, caller, sub_fields,
+	        sizeof(sub_fields) / sizeof(sub_fields[0]), "subscriber.create",
+	        NULL, &doc, &ctx, out))
 		return;
-	}
-	if (!ctx_open(r, caller, &ctx, out)) {
-		json_decref(doc);
-		return;
-	}
 	memset(&in, 0, sizeof(in));
 	in.type = http_jstr(doc, "type");
 	in.name = http_jstr(doc, "name");
@@ -477,12 +473,9 @@ http_subscriber_create(struct http_req *r,
 	    &ctx, caller->principal, &in, r->idem_key, id);
 	if (e == EGCA_OK)
 		e = egca_ra_subscriber_get(&ctx, caller->principal, id, &rec);
-	ctx_close(r, &ctx);
 	json_decref(doc);
-	if (e != EGCA_OK) {
-		fail(out, r, e, sub_names);
+	if (!closed_ok(r, &ctx, e, sub_names, out))
 		return;
-	}
 	/* A replay of the same Idempotency-Key answers the same 201. */
 	snprintf(loc, sizeof(loc), "/api/v1/subscribers/%s", rec.id);
 	reply(out, 201, sub_json(&rec), loc);
@@ -504,23 +497,17 @@ http_subscriber_list(struct http_req *r, const struct egca_http_caller *caller,
 	json_t *items;
 	enum egca_err e;
 
-	if (!query_only(r, allowed, &q, out) ||
-	    !paging(r, &q, &page, &per_page, out))
-		return;
 	memset(&f, 0, sizeof(f));
+	if (!paging(r, allowed, &q, &page, &per_page, &f.limit, &f.offset, out))
+		return;
 	f.type = http_query_get(&q, "type");
 	f.name = http_query_get(&q, "name");
 	f.region = http_query_get(&q, "region");
-	f.limit = (size_t)per_page;
-	f.offset = (size_t)((page - 1) * per_page);
-	if (!ctx_open(r, caller, &ctx, out))
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		return;
 	e = egca_ra_subscriber_list(&ctx, caller->principal, &f, &l, &n);
-	ctx_close(r, &ctx);
-	if (e != EGCA_OK) {
-		fail(out, r, e, allowed);
+	if (!closed_ok(r, &ctx, e, allowed, out))
 		return;
-	}
 	items = json_array();
 	for (i = 0; i < n && items != NULL; i++)
 		json_array_append_new(items, sub_json(&l[i]));
@@ -532,21 +519,16 @@ void
 http_subscriber_get(struct http_req *r, const struct egca_http_caller *caller,
     struct http_resp *out)
 {
-	static const char *const none[] = {NULL};
-	struct http_query q;
 	struct egca_ctx ctx;
 	struct egca_subscriber_rec rec;
 	enum egca_err e;
 
-	if (!query_only(r, none, &q, out) || !ctx_open(r, caller, &ctx, out))
+	if (!open_plain(r, caller, &ctx, out))
 		return;
 	memset(&rec, 0, sizeof(rec));
 	e = egca_ra_subscriber_get(&ctx, caller->principal, param(r, 0), &rec);
-	ctx_close(r, &ctx);
-	if (e != EGCA_OK) {
-		fail(out, r, e, NULL);
+	if (!closed_ok(r, &ctx, e, NULL, out))
 		return;
-	}
 	reply(out, 200, sub_json(&rec), NULL);
 	egca_ra_subscriber_rec_free(&rec);
 }
@@ -578,10 +560,11 @@ material_json(const struct egca_material_rec *m)
 	snprintf(href, sizeof(href), "/api/v1/applications/%s/materials/%s",
 	    m->app, m->id);
 	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:s}", "id",
-	    m->id, "type", str_or_null(m->type), "media", str_or_null(m->media),
-	    "filename", str_or_null(m->filename), "sm3", str_or_null(m->sm3),
-	    "size", (json_int_t)m->size, "added_by", str_or_null(m->added_by),
-	    "added_at", time_json(m->added_at), "href", href);
+	    m->id, "type", http_json_str(m->type), "media",
+	    http_json_str(m->media), "filename", http_json_str(m->filename),
+	    "sm3", http_json_str(m->sm3), "size", (json_int_t)m->size,
+	    "added_by", http_json_str(m->added_by), "added_at",
+	    http_json_time(m->added_at), "href", href);
 }
 
 /* The CA of an application: its own, else the configured default. */
@@ -605,36 +588,37 @@ app_json(const struct http_req *r, const struct egca_app_rec *a)
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "id", json_string(a->id));
-	json_object_set_new(o, "kind", str_or_null(a->kind));
-	json_object_set_new(o, "state", str_or_null(a->state));
-	json_object_set_new(o, "subscriber", str_or_null(a->subscriber));
-	json_object_set_new(o, "region", str_or_null(a->region));
-	json_object_set_new(o, "point", str_or_null(a->point));
-	json_object_set_new(o, "ca", str_or_null(ca));
-	json_object_set_new(o, "profile", str_or_null(a->profile));
-	json_object_set_new(o, "enc_profile", str_or_null(a->enc_profile));
-	json_object_set_new(o, "subject", str_or_null(a->subject));
-	json_object_set_new(o, "serial", str_or_null(a->serial));
-	json_object_set_new(o, "reason", str_or_null(a->reason));
+	json_object_set_new(o, "kind", http_json_str(a->kind));
+	json_object_set_new(o, "state", http_json_str(a->state));
+	json_object_set_new(o, "subscriber", http_json_str(a->subscriber));
+	json_object_set_new(o, "region", http_json_str(a->region));
+	json_object_set_new(o, "point", http_json_str(a->point));
+	json_object_set_new(o, "ca", http_json_str(ca));
+	json_object_set_new(o, "profile", http_json_str(a->profile));
+	json_object_set_new(o, "enc_profile", http_json_str(a->enc_profile));
+	json_object_set_new(o, "subject", http_json_str(a->subject));
+	json_object_set_new(o, "serial", http_json_str(a->serial));
+	json_object_set_new(o, "reason", http_json_str(a->reason));
 	json_object_set_new(o, "validity_days",
 	    a->validity_days > 0 ? json_integer(a->validity_days)
 	                         : json_null());
-	json_object_set_new(o, "note", str_or_null(a->note));
-	json_object_set_new(o, "submitted_by", str_or_null(a->submitted_by));
-	json_object_set_new(o, "submitted_at", time_json(a->submitted_at));
-	json_object_set_new(o, "digest", str_or_null(a->digest));
+	json_object_set_new(o, "note", http_json_str(a->note));
+	json_object_set_new(o, "submitted_by", http_json_str(a->submitted_by));
+	json_object_set_new(o, "submitted_at", http_json_time(a->submitted_at));
+	json_object_set_new(o, "digest", http_json_str(a->digest));
 	json_object_set_new(
 	    o, "required_approvals", json_integer(a->required_approvals));
 	json_object_set_new(o, "approvals", json_integer(a->approvals));
-	json_object_set_new(o, "decided_by", str_or_null(a->decided_by));
-	json_object_set_new(o, "reject_reason", str_or_null(a->reject_reason));
+	json_object_set_new(o, "decided_by", http_json_str(a->decided_by));
+	json_object_set_new(
+	    o, "reject_reason", http_json_str(a->reject_reason));
 	if (a->result_serial != NULL || a->result_error != NULL) {
 		res = json_object();
 		if (res != NULL) {
 			json_object_set_new(
-			    res, "serial", str_or_null(a->result_serial));
+			    res, "serial", http_json_str(a->result_serial));
 			json_object_set_new(
-			    res, "error", str_or_null(a->result_error));
+			    res, "error", http_json_str(a->result_error));
 			if (a->result_serial != NULL && ca != NULL) {
 				snprintf(cert, sizeof(cert),
 				    "/api/v1/certificates/%s/%s", ca,
@@ -647,7 +631,7 @@ app_json(const struct http_req *r, const struct egca_app_rec *a)
 	} else {
 		json_object_set_new(o, "result", json_null());
 	}
-	json_object_set_new(o, "updated_at", time_json(a->updated_at));
+	json_object_set_new(o, "updated_at", http_json_time(a->updated_at));
 	json_object_set_new(o, "href", json_string(href));
 	return o;
 }
@@ -705,8 +689,6 @@ void
 http_app_submit(struct http_req *r, const struct egca_http_caller *caller,
     struct http_resp *out)
 {
-	static const char *const none[] = {NULL};
-	struct http_query q;
 	struct egca_ctx ctx;
 	struct egca_app_new in;
 	struct egca_app_rec rec;
@@ -716,13 +698,10 @@ http_app_submit(struct http_req *r, const struct egca_http_caller *caller,
 	json_t *doc, *j;
 	enum egca_err e = EGCA_OK;
 
-	if (!query_only(r, none, &q, out) ||
-	    http_json_body(r, app_fields,
-	        sizeof(app_fields) / sizeof(app_fields[0]), &doc,
-	        out) != EGCA_OK) {
-		refused(r, caller, "app.submit", NULL, out);
+	if (!body_only(r, caller, app_fields,
+	        sizeof(app_fields) / sizeof(app_fields[0]), "app.submit", NULL,
+	        &doc, out))
 		return;
-	}
 	memset(&in, 0, sizeof(in));
 	memset(&csr, 0, sizeof(csr));
 	memset(&rec, 0, sizeof(rec));
@@ -752,19 +731,19 @@ http_app_submit(struct http_req *r, const struct egca_http_caller *caller,
 		refused(r, caller, "app.submit", NULL, out);
 		goto out;
 	}
-	if (!ctx_open(r, caller, &ctx, out))
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		goto out;
 	e = egca_ra_app_submit(&ctx, caller->principal, &in, r->idem_key, id);
 	if (e == EGCA_OK)
 		e = egca_ra_app_get(&ctx, caller->principal, id, &rec);
 	if (e != EGCA_OK) {
-		ctx_close(r, &ctx);
+		http_ctx_close(r, &ctx);
 		fail(out, r, e, app_names);
 		goto out;
 	}
 	j = app_json(r, &rec);
 	app_detail(&ctx, caller->principal, &rec, j);
-	ctx_close(r, &ctx);
+	http_ctx_close(r, &ctx);
 	/* A replay of the same Idempotency-Key answers the same 201. */
 	snprintf(loc, sizeof(loc), "/api/v1/applications/%s", rec.id);
 	reply(out, 201, j, loc);
@@ -789,23 +768,17 @@ http_app_list(struct http_req *r, const struct egca_http_caller *caller,
 	json_t *items;
 	enum egca_err e;
 
-	if (!query_only(r, allowed, &q, out) ||
-	    !paging(r, &q, &page, &per_page, out))
-		return;
 	memset(&f, 0, sizeof(f));
+	if (!paging(r, allowed, &q, &page, &per_page, &f.limit, &f.offset, out))
+		return;
 	f.state = http_query_get(&q, "state");
 	f.kind = http_query_get(&q, "kind");
 	f.subscriber = http_query_get(&q, "subscriber");
-	f.limit = (size_t)per_page;
-	f.offset = (size_t)((page - 1) * per_page);
-	if (!ctx_open(r, caller, &ctx, out))
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		return;
 	e = egca_ra_app_list(&ctx, caller->principal, &f, &l, &n);
-	ctx_close(r, &ctx);
-	if (e != EGCA_OK) {
-		fail(out, r, e, allowed);
+	if (!closed_ok(r, &ctx, e, allowed, out))
 		return;
-	}
 	items = json_array();
 	for (i = 0; i < n && items != NULL; i++)
 		json_array_append_new(items, app_json(r, &l[i]));
@@ -817,25 +790,23 @@ void
 http_app_get(struct http_req *r, const struct egca_http_caller *caller,
     struct http_resp *out)
 {
-	static const char *const none[] = {NULL};
-	struct http_query q;
 	struct egca_ctx ctx;
 	struct egca_app_rec rec;
 	json_t *j;
 	enum egca_err e;
 
-	if (!query_only(r, none, &q, out) || !ctx_open(r, caller, &ctx, out))
+	if (!open_plain(r, caller, &ctx, out))
 		return;
 	memset(&rec, 0, sizeof(rec));
 	e = egca_ra_app_get(&ctx, caller->principal, param(r, 0), &rec);
 	if (e != EGCA_OK) {
-		ctx_close(r, &ctx);
+		http_ctx_close(r, &ctx);
 		fail(out, r, e, NULL);
 		return;
 	}
 	j = app_json(r, &rec);
 	app_detail(&ctx, caller->principal, &rec, j);
-	ctx_close(r, &ctx);
+	http_ctx_close(r, &ctx);
 	reply(out, 200, j, NULL);
 	egca_ra_app_rec_free(&rec);
 }
@@ -903,7 +874,7 @@ http_material_add(struct http_req *r, const struct egca_http_caller *caller,
 		snprintf(fname, sizeof(fname), "%s.%s", type, ext_of(media));
 		filename = fname;
 	}
-	if (!ctx_open(r, caller, &ctx, out))
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		return;
 	memset(&rec, 0, sizeof(rec));
 	e = egca_ra_material_add(&ctx, caller->principal, app, type, media,
@@ -912,7 +883,7 @@ http_material_add(struct http_req *r, const struct egca_http_caller *caller,
 		e = egca_ra_material_list(&ctx, caller->principal, app, &m, &n);
 	if (e == EGCA_OK)
 		e = egca_ra_app_get(&ctx, caller->principal, app, &rec);
-	ctx_close(r, &ctx);
+	http_ctx_close(r, &ctx);
 	if (e != EGCA_OK) {
 		egca_ra_material_list_free(m, n);
 		fail(out, r, e, allowed);
@@ -922,7 +893,7 @@ http_material_add(struct http_req *r, const struct egca_http_caller *caller,
 		if (strcmp(m[i].id, id) == 0)
 			j = material_json(&m[i]);
 	if (j != NULL)
-		json_object_set_new(j, "digest", str_or_null(rec.digest));
+		json_object_set_new(j, "digest", http_json_str(rec.digest));
 	snprintf(
 	    loc, sizeof(loc), "/api/v1/applications/%s/materials/%s", app, id);
 	reply(out, 201, j, loc);
@@ -934,22 +905,17 @@ void
 http_material_list(struct http_req *r, const struct egca_http_caller *caller,
     struct http_resp *out)
 {
-	static const char *const none[] = {NULL};
-	struct http_query q;
 	struct egca_ctx ctx;
 	struct egca_material_rec *m = NULL;
 	size_t n = 0, i;
 	json_t *items;
 	enum egca_err e;
 
-	if (!query_only(r, none, &q, out) || !ctx_open(r, caller, &ctx, out))
+	if (!open_plain(r, caller, &ctx, out))
 		return;
 	e = egca_ra_material_list(&ctx, caller->principal, param(r, 0), &m, &n);
-	ctx_close(r, &ctx);
-	if (e != EGCA_OK) {
-		fail(out, r, e, NULL);
+	if (!closed_ok(r, &ctx, e, NULL, out))
 		return;
-	}
 	items = json_array();
 	for (i = 0; i < n && items != NULL; i++)
 		json_array_append_new(items, material_json(&m[i]));
@@ -981,8 +947,6 @@ void
 http_material_get(struct http_req *r, const struct egca_http_caller *caller,
     struct http_resp *out)
 {
-	static const char *const none[] = {NULL};
-	struct http_query q;
 	struct egca_ctx ctx;
 	struct egca_material_rec meta;
 	uint8_t *data = NULL;
@@ -990,16 +954,13 @@ http_material_get(struct http_req *r, const struct egca_http_caller *caller,
 	char name[80];
 	enum egca_err e;
 
-	if (!query_only(r, none, &q, out) || !ctx_open(r, caller, &ctx, out))
+	if (!open_plain(r, caller, &ctx, out))
 		return;
 	memset(&meta, 0, sizeof(meta));
 	e = egca_ra_material_get(&ctx, caller->principal, param(r, 0),
 	    param(r, 1), &meta, &data, &len);
-	ctx_close(r, &ctx);
-	if (e != EGCA_OK) {
-		fail(out, r, e, NULL);
+	if (!closed_ok(r, &ctx, e, NULL, out))
 		return;
-	}
 	safe_name(meta.filename, name, sizeof(name));
 	http_resp_header(out, "Cache-Control", "no-store");
 	http_resp_header_str(out, "X-Content-SM3", meta.sm3 ? meta.sm3 : "");
@@ -1054,11 +1015,11 @@ result_reply(struct http_req *r, const struct egca_ctx *ctx,
 	ca = app_ca(r, &rec);
 	j = json_pack("{s:s, s:s, s:i, s:i, s:o}", "id", rec.id, "state",
 	    rec.state ? rec.state : "", "approvals", rec.approvals, "required",
-	    rec.required_approvals, "digest", str_or_null(rec.digest));
+	    rec.required_approvals, "digest", http_json_str(rec.digest));
 	if (j != NULL && res->serial[0] != '\0') {
 		snprintf(href, sizeof(href), "/api/v1/certificates/%s/%s",
 		    ca ? ca : "", res->serial);
-		c = json_pack("{s:o, s:s, s:s}", "ca", str_or_null(ca),
+		c = json_pack("{s:o, s:s, s:s}", "ca", http_json_str(ca),
 		    "serial", res->serial, "href", href);
 		if (c != NULL && res->der != NULL) {
 			egca_buf_init(&pem, 1 << 20);
@@ -1084,25 +1045,15 @@ void
 http_app_approve(struct http_req *r, const struct egca_http_caller *caller,
     struct http_resp *out)
 {
-	static const char *const none[] = {NULL};
-	struct http_query q;
 	struct egca_ctx ctx;
 	struct egca_ra_env env;
 	struct egca_app_result res;
-	char obj[96];
 	json_t *doc;
 	enum egca_err e;
 
-	if (!query_only(r, none, &q, out) ||
-	    http_json_body(r, approve_fields, 1, &doc, out) != EGCA_OK) {
-		refused(r, caller, "app.approve",
-		    object_of("app", r, obj, sizeof(obj)), out);
+	if (!open_body(r, caller, approve_fields, 1, "app.approve", "app", &doc,
+	        &ctx, out))
 		return;
-	}
-	if (!ctx_open(r, caller, &ctx, out)) {
-		json_decref(doc);
-		return;
-	}
 	env_init(r, &env);
 	memset(&res, 0, sizeof(res));
 	e = egca_ra_app_approve(&ctx, caller->principal, &env, param(r, 0),
@@ -1112,7 +1063,7 @@ http_app_approve(struct http_req *r, const struct egca_http_caller *caller,
 		    r, &ctx, caller->principal, param(r, 0), &res, out);
 	else
 		fail(out, r, e, decide_names);
-	ctx_close(r, &ctx);
+	http_ctx_close(r, &ctx);
 	egca_ra_app_result_free(&res);
 	json_decref(doc);
 }
@@ -1121,35 +1072,22 @@ void
 http_app_reject(struct http_req *r, const struct egca_http_caller *caller,
     struct http_resp *out)
 {
-	static const char *const none[] = {NULL};
-	struct http_query q;
 	struct egca_ctx ctx;
 	struct egca_app_rec rec;
-	char obj[96];
 	json_t *doc;
 	enum egca_err e;
 
-	if (!query_only(r, none, &q, out) ||
-	    http_json_body(r, reject_fields, 2, &doc, out) != EGCA_OK) {
-		refused(r, caller, "app.reject",
-		    object_of("app", r, obj, sizeof(obj)), out);
+	if (!open_body(r, caller, reject_fields, 2, "app.reject", "app", &doc,
+	        &ctx, out))
 		return;
-	}
-	if (!ctx_open(r, caller, &ctx, out)) {
-		json_decref(doc);
-		return;
-	}
 	memset(&rec, 0, sizeof(rec));
 	e = egca_ra_app_reject(&ctx, caller->principal, param(r, 0),
 	    http_jstr(doc, "digest"), http_jstr(doc, "reason"));
 	if (e == EGCA_OK)
 		e = egca_ra_app_get(&ctx, caller->principal, param(r, 0), &rec);
-	ctx_close(r, &ctx);
 	json_decref(doc);
-	if (e != EGCA_OK) {
-		fail(out, r, e, decide_names);
+	if (!closed_ok(r, &ctx, e, decide_names, out))
 		return;
-	}
 	reply(out, 200, app_json(r, &rec), NULL);
 	egca_ra_app_rec_free(&rec);
 }
@@ -1158,23 +1096,16 @@ void
 http_app_execute(struct http_req *r, const struct egca_http_caller *caller,
     struct http_resp *out)
 {
-	static const char *const none[] = {NULL};
-	struct http_query q;
 	struct egca_ctx ctx;
 	struct egca_ra_env env;
 	struct egca_app_result res;
-	char obj[96];
 	json_t *doc;
 	enum egca_err e;
 
-	if (!query_only(r, none, &q, out) ||
-	    http_json_body(r, NULL, 0, &doc, out) != EGCA_OK) {
-		refused(r, caller, "app.execute",
-		    object_of("app", r, obj, sizeof(obj)), out);
+	if (!body_only(r, caller, NULL, 0, "app.execute", "app", &doc, out))
 		return;
-	}
 	json_decref(doc);
-	if (!ctx_open(r, caller, &ctx, out))
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		return;
 	env_init(r, &env);
 	memset(&res, 0, sizeof(res));
@@ -1185,7 +1116,7 @@ http_app_execute(struct http_req *r, const struct egca_http_caller *caller,
 		    r, &ctx, caller->principal, param(r, 0), &res, out);
 	else
 		fail(out, r, e, NULL);
-	ctx_close(r, &ctx);
+	http_ctx_close(r, &ctx);
 	egca_ra_app_result_free(&res);
 }
 
@@ -1210,15 +1141,15 @@ loss_json(const struct egca_loss_rec *l)
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "id", json_string(l->id));
-	json_object_set_new(o, "ca", str_or_null(l->ca));
-	json_object_set_new(o, "serial", str_or_null(l->serial));
-	json_object_set_new(o, "state", str_or_null(l->state));
-	json_object_set_new(o, "method", str_or_null(l->method));
-	json_object_set_new(o, "statement", str_or_null(l->statement));
-	json_object_set_new(o, "source", str_or_null(l->source));
-	json_object_set_new(o, "reported_at", time_json(l->reported_at));
-	json_object_set_new(o, "confirmed_by", str_or_null(l->confirmed_by));
-	json_object_set_new(o, "confirmed_at", time_json(l->confirmed_at));
+	json_object_set_new(o, "ca", http_json_str(l->ca));
+	json_object_set_new(o, "serial", http_json_str(l->serial));
+	json_object_set_new(o, "state", http_json_str(l->state));
+	json_object_set_new(o, "method", http_json_str(l->method));
+	json_object_set_new(o, "statement", http_json_str(l->statement));
+	json_object_set_new(o, "source", http_json_str(l->source));
+	json_object_set_new(o, "reported_at", http_json_time(l->reported_at));
+	json_object_set_new(o, "confirmed_by", http_json_str(l->confirmed_by));
+	json_object_set_new(o, "confirmed_at", http_json_time(l->confirmed_at));
 	return o;
 }
 
@@ -1226,8 +1157,6 @@ void
 http_loss_report(struct http_req *r, const struct egca_http_caller *caller,
     struct http_resp *out)
 {
-	static const char *const none[] = {NULL};
-	struct http_query q;
 	struct egca_ctx ctx;
 	struct egca_ra_env env;
 	struct egca_loss_report in;
@@ -1238,13 +1167,10 @@ http_loss_report(struct http_req *r, const struct egca_http_caller *caller,
 	json_t *doc;
 	enum egca_err e = EGCA_OK;
 
-	if (!query_only(r, none, &q, out) ||
-	    http_json_body(r, loss_fields,
-	        sizeof(loss_fields) / sizeof(loss_fields[0]), &doc,
-	        out) != EGCA_OK) {
-		refused(r, caller, "loss.report", NULL, out);
+	if (!body_only(r, caller, loss_fields,
+	        sizeof(loss_fields) / sizeof(loss_fields[0]), "loss.report",
+	        NULL, &doc, out))
 		return;
-	}
 	memset(&in, 0, sizeof(in));
 	code = http_jstr(doc, "revocation_code");
 	sig_b64 = http_jstr(doc, "signature");
@@ -1277,24 +1203,20 @@ http_loss_report(struct http_req *r, const struct egca_http_caller *caller,
 	in.time = http_jint(doc, "time", 0);
 	in.statement = http_jstr(doc, "statement");
 	in.source = r->source;
-	if (!ctx_open(r, caller, &ctx, out)) {
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK) {
 		json_decref(doc);
 		return;
 	}
 	env_init(r, &env);
 	e = egca_ra_loss_report(&ctx, &env, &in, report);
-	ctx_close(r, &ctx);
-	json_decref(doc);
-	if (e != EGCA_OK) {
-		/* Never a hint about the code or signature that failed. */
-		fail(out, r, e, loss_names);
-		return;
-	}
-	reply(out, 202,
-	    json_pack("{s:s, s:s, s:s, s:s}", "report", report, "state", "held",
-	        "ca", in.ca ? in.ca : r->app->cfg->default_ca, "serial",
-	        serial),
-	    NULL);
+	/* Never a hint about the code or signature that failed. */
+	if (closed_ok(r, &ctx, e, loss_names, out))
+		reply(out, 202,
+		    json_pack("{s:s, s:s, s:s, s:s}", "report", report, "state",
+		        "held", "ca", in.ca ? in.ca : r->app->cfg->default_ca,
+		        "serial", serial),
+		    NULL);
+	json_decref(doc); /* in.ca is doc's */
 }
 
 void
@@ -1319,15 +1241,12 @@ http_loss_list(struct http_req *r, const struct egca_http_caller *caller,
 		    "limit: an integer 1..%d", PER_PAGE_MAX);
 		return;
 	}
-	if (!ctx_open(r, caller, &ctx, out))
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		return;
 	e = egca_ra_loss_list(&ctx, caller->principal,
 	    http_query_get(&q, "state"), (size_t)limit, &l, &n);
-	ctx_close(r, &ctx);
-	if (e != EGCA_OK) {
-		fail(out, r, e, allowed);
+	if (!closed_ok(r, &ctx, e, allowed, out))
 		return;
-	}
 	items = json_array();
 	for (i = 0; i < n && items != NULL; i++)
 		json_array_append_new(items, loss_json(&l[i]));
@@ -1339,30 +1258,20 @@ void
 http_loss_confirm(struct http_req *r, const struct egca_http_caller *caller,
     struct http_resp *out)
 {
-	static const char *const none[] = {NULL};
-	struct http_query q;
 	struct egca_ctx ctx;
 	struct egca_ra_env env;
-	char obj[96];
 	json_t *doc;
 	enum egca_err e;
 
-	if (!query_only(r, none, &q, out) ||
-	    http_json_body(r, NULL, 0, &doc, out) != EGCA_OK) {
-		refused(r, caller, "loss.confirm",
-		    object_of("loss", r, obj, sizeof(obj)), out);
+	if (!body_only(r, caller, NULL, 0, "loss.confirm", "loss", &doc, out))
 		return;
-	}
 	json_decref(doc);
-	if (!ctx_open(r, caller, &ctx, out))
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		return;
 	env_init(r, &env);
 	e = egca_ra_loss_confirm(&ctx, caller->principal, &env, param(r, 0));
-	ctx_close(r, &ctx);
-	if (e != EGCA_OK) {
-		fail(out, r, e, NULL);
+	if (!closed_ok(r, &ctx, e, NULL, out))
 		return;
-	}
 	reply(out, 200,
 	    json_pack("{s:s, s:s}", "id", param(r, 0), "state", "confirmed"),
 	    NULL);

@@ -20,93 +20,6 @@
 
 #define COOKIE_ATTRS "Path=/; HttpOnly; SameSite=Strict"
 
-/* A service context for the caller on a store from the pool. */
-static enum egca_err
-ctx_open(struct http_req *r, const struct egca_http_caller *caller,
-    struct egca_ctx *ctx, struct http_resp *out)
-{
-	struct egca_store *st;
-	enum egca_err e;
-
-	if ((e = egca_store_pool_get(r->app->pool, &st)) != EGCA_OK) {
-		http_problem_err(out, r, e);
-		return e;
-	}
-	*ctx = (struct egca_ctx){r->app->cfg, st, caller->id};
-	return EGCA_OK;
-}
-
-static void
-ctx_close(struct http_req *r, struct egca_ctx *ctx)
-{
-	egca_store_pool_put(r->app->pool, ctx->st);
-	ctx->st = NULL;
-}
-
-static json_t *
-time_json(int64_t t)
-{
-	char buf[32];
-
-	if (t <= 0)
-		return json_null();
-	http_time_iso(t, buf);
-	return json_string(buf);
-}
-
-static json_t *
-str_or_null(const char *s)
-{
-	return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
-}
-
-/* ["ra-operator", "ra-reviewer"] */
-static json_t *
-role_names(unsigned mask)
-{
-	json_t *a = json_array();
-	const char *n;
-	unsigned bit;
-
-	for (bit = 1; a != NULL && bit <= EGCA_ROLE_ALL; bit <<= 1)
-		if ((mask & bit) != 0 && (n = egca_role_name(bit)) != NULL)
-			json_array_append_new(a, json_string(n));
-	return a;
-}
-
-/*
- * The roles of member name (an array of role names) into *mask;
- * answers 400 naming the member when one is not a role.
- */
-static enum egca_err
-roles_of(const struct http_req *r, const json_t *doc, const char *name,
-    unsigned *mask, struct http_resp *out)
-{
-	const json_t *a = json_object_get(doc, name), *v;
-	unsigned one;
-	size_t i;
-
-	*mask = 0;
-	for (i = 0; i < json_array_size(a); i++) {
-		v = json_array_get(a, i);
-		/* egca_role_parse takes lists: one name per item here. */
-		if (strchr(json_string_value(v), ',') != NULL ||
-		    egca_role_parse(json_string_value(v), &one) != EGCA_OK) {
-			http_problem(out, r, 400, "EGCA-BAD-PARAM", name,
-			    "member '%s': '%.32s' is not a role", name,
-			    json_string_value(v));
-			return EGCA_ERR_INPUT;
-		}
-		*mask |= one;
-	}
-	if (*mask == 0) {
-		http_problem(out, r, 400, "EGCA-BAD-PARAM", name,
-		    "member '%s': at least one role", name);
-		return EGCA_ERR_INPUT;
-	}
-	return EGCA_OK;
-}
-
 /* Overwrites a secret member's text in the parsed body. */
 static void
 wipe(json_t *doc, const char *name)
@@ -136,10 +49,10 @@ principal_json(const struct egca_principal *p)
 
 	return json_pack("{s:s, s:s, s:o*, s:b, s:b, s:s, s:o*, s:o*, s:o*}",
 	    "operator", p->name, "actor", p->actor, "roles",
-	    role_names(p->roles), "mfa", p->mfa, "must_change", p->must_change,
-	    "via", via, "point", str_or_null(p->point), "department",
-	    str_or_null(p->department), "subscriber",
-	    str_or_null(p->subscriber));
+	    http_json_roles(p->roles), "mfa", p->mfa, "must_change",
+	    p->must_change, "via", via, "point", http_json_text(p->point),
+	    "department", http_json_text(p->department), "subscriber",
+	    http_json_text(p->subscriber));
 }
 
 /* ---- POST /api/v1/session ---- */
@@ -163,13 +76,13 @@ http_session_login(struct http_req *r, const struct egca_http_caller *caller,
 	memset(&sess, 0, sizeof(sess));
 	if (http_json_body(r, fields, 3, &doc, out) != EGCA_OK)
 		return;
-	if (ctx_open(r, caller, &ctx, out) != EGCA_OK)
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		goto out;
 	in = (struct egca_login){http_jstr(doc, "name"),
 	    http_jstr(doc, "password"), http_jstr(doc, "totp"), r->source,
 	    r->session_cookie};
 	e = egca_auth_login(&ctx, &in, &sess, &p);
-	ctx_close(r, &ctx);
+	http_ctx_close(r, &ctx);
 	switch (e) {
 	case EGCA_OK:
 		break;
@@ -192,7 +105,7 @@ http_session_login(struct http_req *r, const struct egca_http_caller *caller,
 	j = principal_json(&p);
 	if (j != NULL) {
 		json_object_set_new(j, "csrf_token", json_string(sess.csrf));
-		json_object_set_new(j, "expires", time_json(sess.expires));
+		json_object_set_new(j, "expires", http_json_time(sess.expires));
 	}
 	no_store(out);
 	http_resp_header(out, "Set-Cookie",
@@ -237,10 +150,10 @@ http_session_logout(struct http_req *r, const struct egca_http_caller *caller,
 	/* A token or certificate caller has no session to end. */
 	if (r->session_cookie != NULL &&
 	    caller->principal->session[0] != '\0') {
-		if (ctx_open(r, caller, &ctx, out) != EGCA_OK)
+		if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 			return;
 		e = egca_auth_logout(&ctx, r->session_cookie);
-		ctx_close(r, &ctx);
+		http_ctx_close(r, &ctx);
 		if (e != EGCA_OK && e != EGCA_ERR_NOTFOUND) {
 			http_problem_err(out, r, e);
 			return;
@@ -269,11 +182,11 @@ http_me_password(struct http_req *r, const struct egca_http_caller *caller,
 
 	if (http_json_body(r, fields, 2, &doc, out) != EGCA_OK)
 		return;
-	if (ctx_open(r, caller, &ctx, out) != EGCA_OK)
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		goto out;
 	e = egca_auth_password_change(&ctx, caller->principal->name,
 	    http_jstr(doc, "old_password"), http_jstr(doc, "new_password"));
-	ctx_close(r, &ctx);
+	http_ctx_close(r, &ctx);
 	switch (e) {
 	case EGCA_OK:
 		http_resp_header(out, "Cache-Control", "no-store");
@@ -313,11 +226,11 @@ http_me_totp_enroll(struct http_req *r, const struct egca_http_caller *caller,
 	if (http_json_body(r, NULL, 0, &doc, out) != EGCA_OK)
 		return;
 	json_decref(doc);
-	if (ctx_open(r, caller, &ctx, out) != EGCA_OK)
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		return;
 	e = egca_auth_totp_enroll(&ctx, caller->principal->name, secret,
 	    sizeof(secret), uri, sizeof(uri));
-	ctx_close(r, &ctx);
+	http_ctx_close(r, &ctx);
 	if (e != EGCA_OK) {
 		http_problem_err(out, r, e);
 		return;
@@ -342,13 +255,13 @@ http_me_totp_confirm(struct http_req *r, const struct egca_http_caller *caller,
 
 	if (http_json_body(r, fields, 1, &doc, out) != EGCA_OK)
 		return;
-	if (ctx_open(r, caller, &ctx, out) != EGCA_OK) {
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK) {
 		json_decref(doc);
 		return;
 	}
 	e = egca_auth_totp_confirm(
 	    &ctx, caller->principal->name, http_jstr(doc, "code"));
-	ctx_close(r, &ctx);
+	http_ctx_close(r, &ctx);
 	json_decref(doc);
 	if (e == EGCA_ERR_AUTH) {
 		http_problem(out, r, 422, "EGCA-TOTP-INVALID", "code",
@@ -389,7 +302,7 @@ http_token_create(struct http_req *r, const struct egca_http_caller *caller,
 		return;
 	if (json_object_get(doc, "roles") != NULL &&
 	    !json_is_null(json_object_get(doc, "roles")) &&
-	    roles_of(r, doc, "roles", &roles, out) != EGCA_OK)
+	    http_roles_of(r, doc, "roles", &roles, out) != EGCA_OK)
 		goto out;
 	ttl = http_jint(doc, "ttl_seconds", 0);
 	if (ttl < 1 || ttl > TOKEN_TTL_MAX) {
@@ -397,11 +310,11 @@ http_token_create(struct http_req *r, const struct egca_http_caller *caller,
 		    "member 'ttl_seconds' must be 1..%d", TOKEN_TTL_MAX);
 		goto out;
 	}
-	if (ctx_open(r, caller, &ctx, out) != EGCA_OK)
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		goto out;
 	e = egca_auth_token_create(&ctx, p, roles, ttl, http_jstr(doc, "label"),
 	    token, sizeof(token), id);
-	ctx_close(r, &ctx);
+	http_ctx_close(r, &ctx);
 	if (e != EGCA_OK) {
 		http_problem_field(out, r, e,
 		    (const char *const[]){
@@ -411,8 +324,8 @@ http_token_create(struct http_req *r, const struct egca_http_caller *caller,
 	no_store(out);
 	http_resp_json(out, 201,
 	    json_pack("{s:s, s:s, s:o*, s:o*}", "id", id, "token", token,
-	        "roles", role_names(roles), "expires",
-	        time_json(r->now + ttl)));
+	        "roles", http_json_roles(roles), "expires",
+	        http_json_time(r->now + ttl)));
 	OPENSSL_cleanse(token, sizeof(token));
 out:
 	json_decref(doc);
@@ -422,11 +335,12 @@ static json_t *
 token_json(const struct egca_token_rec *t)
 {
 	return json_pack("{s:s, s:s, s:o*, s:o*, s:b, s:o*, s:o*, s:o*, s:o*}",
-	    "id", t->id, "owner", t->owner, "label", str_or_null(t->label),
-	    "roles", role_names(t->roles), "mfa", t->mfa, "created_at",
-	    time_json(t->created_at), "expires_at", time_json(t->expires_at),
-	    "revoked_at", time_json(t->revoked_at), "last_used",
-	    time_json(t->last_used));
+	    "id", t->id, "owner", t->owner, "label", http_json_text(t->label),
+	    "roles", http_json_roles(t->roles), "mfa", t->mfa, "created_at",
+	    http_json_time(t->created_at), "expires_at",
+	    http_json_time(t->expires_at), "revoked_at",
+	    http_json_time(t->revoked_at), "last_used",
+	    http_json_time(t->last_used));
 }
 
 void
@@ -457,10 +371,10 @@ http_token_list(struct http_req *r, const struct egca_http_caller *caller,
 	} else if (strcmp(owner, "*") == 0) {
 		owner = NULL;
 	}
-	if (ctx_open(r, caller, &ctx, out) != EGCA_OK)
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		return;
 	e = egca_auth_token_list(&ctx, owner, &l, &n);
-	ctx_close(r, &ctx);
+	http_ctx_close(r, &ctx);
 	if (e != EGCA_OK) {
 		http_problem_err(out, r, e);
 		return;
@@ -489,10 +403,10 @@ http_token_revoke(struct http_req *r, const struct egca_http_caller *caller,
 		    out, r, 404, "EGCA-NOT-FOUND", NULL, "no such token");
 		return;
 	}
-	if (ctx_open(r, caller, &ctx, out) != EGCA_OK)
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		return;
 	e = egca_auth_token_revoke(&ctx, caller->principal, r->param[0]);
-	ctx_close(r, &ctx);
+	http_ctx_close(r, &ctx);
 	if (e != EGCA_OK) {
 		http_problem_err(out, r, e);
 		return;

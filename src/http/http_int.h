@@ -204,6 +204,31 @@ EGCA_MUST_CHECK enum egca_err http_query_or_problem(const struct http_req *r,
 void http_time_iso(int64_t t, char out[32]);
 
 /*
+ * Shared by the API handlers (handler.c). http_ctx_open: the caller's
+ * service context on a store from the pool (release it with
+ * http_ctx_close, which accepts a closed one); otherwise out holds the
+ * problem (503).
+ */
+struct egca_ctx;
+EGCA_MUST_CHECK enum egca_err http_ctx_open(struct http_req *r,
+    const struct egca_http_caller *caller, struct egca_ctx *ctx,
+    struct http_resp *out);
+void http_ctx_close(struct http_req *r, struct egca_ctx *ctx);
+/* JSON values (new references): s or null; s or null also for ""; */
+json_t *http_json_str(const char *s);
+json_t *http_json_text(const char *s);
+/* the time in ISO 8601, null for 0; the role names of mask, an array. */
+json_t *http_json_time(int64_t t);
+json_t *http_json_roles(unsigned mask);
+/*
+ * The roles of member name (an array of role names, one per item) into
+ * *mask; answers 400 naming the member when one is not a role or there
+ * is none.
+ */
+EGCA_MUST_CHECK enum egca_err http_roles_of(const struct http_req *r,
+    const json_t *doc, const char *name, unsigned *mask, struct http_resp *out);
+
+/*
  * Strict JSON request bodies (json_body.c). A body is one object whose
  * members are listed in a table; every refusal is answered as a problem
  * naming the member in `param`:
