@@ -158,6 +158,21 @@ enum egca_err cli_auth_begin(
     struct cli_env *env, struct cli_auth *a, const char *action);
 /* Ends the login session, if any, and clears what a holds. */
 void cli_auth_end(struct cli_env *env, struct cli_auth *a);
+/*
+ * The options every operator command shares, by the short codes of its
+ * option table: 'd' (--dir) into *dir, 'j' (--json) sets *json, and the
+ * authentication options (CLI_AUTH_OPTS) into a. 1 if opt was one.
+ */
+int cli_opt_common(
+    int opt, const char *arg, const char **dir, int *json, struct cli_auth *a);
+/*
+ * Opens the directory dir (NULL: the default) into env and begins a as
+ * the caller of action (cli_auth_begin). 0, or the exit status after
+ * reporting the failure (nothing left open). cli_auth_close ends both.
+ */
+int cli_auth_open(const char *dir, struct cli_auth *a, const char *action,
+    struct cli_env *env);
+void cli_auth_close(struct cli_env *env, struct cli_auth *a);
 
 /*
  * An open CA for the RA's execution (egca app approve/execute, egca

@@ -591,12 +591,6 @@ cmd_app(int argc, char **argv)
 	memset(&au, 0, sizeof(au));
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd':
-			a.dir = optarg;
-			break;
-		case 'j':
-			a.json = 1;
-			break;
 		case 'k':
 			a.n.kind = optarg;
 			break;
@@ -664,7 +658,7 @@ cmd_app(int argc, char **argv)
 			a.passfile = optarg;
 			break;
 		default:
-			if (!cli_auth_opt(&au, c, optarg))
+			if (!cli_opt_common(c, optarg, &a.dir, &a.json, &au))
 				return cli_usage_error("app", "unknown option");
 		}
 		if (e != EGCA_OK)
@@ -688,13 +682,8 @@ cmd_app(int argc, char **argv)
 		    v->nargs, v->nargs == 1 ? "" : "s");
 	if ((rc = check_args(full, &a)) != 0)
 		return rc;
-	if ((e = cli_open(cli_dir(a.dir), 0, &env)) != EGCA_OK)
-		return cli_fail(e);
-	if ((e = cli_auth_begin(&env, &au, v->action)) != EGCA_OK) {
-		rc = cli_fail(e);
-		cli_close(&env);
+	if ((rc = cli_auth_open(a.dir, &au, v->action, &env)) != 0)
 		return rc;
-	}
 	if (strcmp(full, "submit") == 0)
 		rc = app_submit(&env, &au, &a);
 	else if (strcmp(full, "list") == 0)
@@ -706,7 +695,6 @@ cmd_app(int argc, char **argv)
 		    v->nargs == 2 ? argv[pos + 1] : NULL);
 	else
 		rc = decide(&env, &au, &a, full, argv[pos]);
-	cli_auth_end(&env, &au);
-	cli_close(&env);
+	cli_auth_close(&env, &au);
 	return rc;
 }

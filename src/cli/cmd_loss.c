@@ -310,12 +310,6 @@ cmd_loss(int argc, char **argv)
 	memset(&au, 0, sizeof(au));
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd':
-			a.dir = optarg;
-			break;
-		case 'j':
-			a.json = 1;
-			break;
 		case 'c':
 			a.ca = optarg;
 			break;
@@ -347,7 +341,7 @@ cmd_loss(int argc, char **argv)
 			a.passfile = optarg;
 			break;
 		default:
-			if (!cli_auth_opt(&au, c, optarg))
+			if (!cli_opt_common(c, optarg, &a.dir, &a.json, &au))
 				return cli_usage_error(
 				    "loss", "unknown option");
 		}
@@ -377,23 +371,20 @@ cmd_loss(int argc, char **argv)
 	if (argc - optind != nargs)
 		return cli_usage_error("loss", "%s takes %s", verb,
 		    nargs ? "one report ID" : "no argument");
-	if ((e = cli_open(cli_dir(a.dir), 0, &env)) != EGCA_OK)
-		return cli_fail(e);
 	if (action == NULL) {
+		/* A holder's report: no operator, the proof is the code. */
+		if ((e = cli_open(cli_dir(a.dir), 0, &env)) != EGCA_OK)
+			return cli_fail(e);
 		rc = loss_report(&env, &a);
 		cli_close(&env);
 		return rc;
 	}
-	if ((e = cli_auth_begin(&env, &au, action)) != EGCA_OK) {
-		rc = cli_fail(e);
-		cli_close(&env);
+	if ((rc = cli_auth_open(a.dir, &au, action, &env)) != 0)
 		return rc;
-	}
 	if (strcmp(verb, "list") == 0)
 		rc = loss_list(&env, &au, &a);
 	else
 		rc = loss_confirm(&env, &au, &a, argv[optind]);
-	cli_auth_end(&env, &au);
-	cli_close(&env);
+	cli_auth_close(&env, &au);
 	return rc;
 }

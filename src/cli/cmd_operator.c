@@ -475,7 +475,6 @@ cmd_operator(int argc, char **argv)
 	char full[64];
 	size_t i;
 	int c, rc, pos;
-	enum egca_err e;
 
 	if ((rc = cli_verb(&argc, &argv, help, &verb)) >= 0)
 		return rc;
@@ -483,12 +482,6 @@ cmd_operator(int argc, char **argv)
 	memset(&au, 0, sizeof(au));
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd':
-			a.dir = optarg;
-			break;
-		case 'j':
-			a.json = 1;
-			break;
 		case 'n':
 			a.name = optarg;
 			break;
@@ -526,7 +519,7 @@ cmd_operator(int argc, char **argv)
 			a.all = 1;
 			break;
 		default:
-			if (!cli_auth_opt(&au, c, optarg))
+			if (!cli_opt_common(c, optarg, &a.dir, &a.json, &au))
 				return cli_usage_error(
 				    "operator", "unknown option");
 		}
@@ -563,13 +556,8 @@ cmd_operator(int argc, char **argv)
 			    "operator", "passwd needs --operator NAME");
 		au.keep_password = 1;
 	}
-	if ((e = cli_open(cli_dir(a.dir), 0, &env)) != EGCA_OK)
-		return cli_fail(e);
-	if ((e = cli_auth_begin(&env, &au, v->action)) != EGCA_OK) {
-		rc = cli_fail(e);
-		cli_close(&env);
+	if ((rc = cli_auth_open(a.dir, &au, v->action, &env)) != 0)
 		return rc;
-	}
 	if (strcmp(full, "passwd") == 0)
 		rc = op_passwd(&env, &au, &a);
 	else if (strcmp(full, "totp-enroll") == 0)
@@ -586,7 +574,6 @@ cmd_operator(int argc, char **argv)
 		rc = op_token(&env, &au, &a, full + 6, arg);
 	else
 		rc = op_admin(&env, &a, full, arg);
-	cli_auth_end(&env, &au);
-	cli_close(&env);
+	cli_auth_close(&env, &au);
 	return rc;
 }

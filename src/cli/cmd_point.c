@@ -153,12 +153,6 @@ cmd_point(int argc, char **argv)
 	memset(&au, 0, sizeof(au));
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd':
-			a.dir = optarg;
-			break;
-		case 'j':
-			a.json = 1;
-			break;
 		case 'i':
 			a.id = optarg;
 			break;
@@ -175,7 +169,7 @@ cmd_point(int argc, char **argv)
 			a.approval = optarg;
 			break;
 		default:
-			if (!cli_auth_opt(&au, c, optarg))
+			if (!cli_opt_common(c, optarg, &a.dir, &a.json, &au))
 				return cli_usage_error(
 				    "point", "unknown option");
 		}
@@ -206,13 +200,8 @@ cmd_point(int argc, char **argv)
 		    nargs ? "one ID" : "no argument");
 	if (nargs)
 		arg = argv[optind];
-	if ((e = cli_open(cli_dir(a.dir), 0, &env)) != EGCA_OK)
-		return cli_fail(e);
-	if ((e = cli_auth_begin(&env, &au, action)) != EGCA_OK) {
-		rc = cli_fail(e);
-		cli_close(&env);
+	if ((rc = cli_auth_open(a.dir, &au, action, &env)) != 0)
 		return rc;
-	}
 	rc = 0;
 	if (strcmp(verb, "create") == 0) {
 		if ((e = egca_ra_point_create(
@@ -238,7 +227,6 @@ cmd_point(int argc, char **argv)
 		rc = point_list(&env, &a);
 	else
 		rc = point_show(&env, &a, arg);
-	cli_auth_end(&env, &au);
-	cli_close(&env);
+	cli_auth_close(&env, &au);
 	return rc;
 }

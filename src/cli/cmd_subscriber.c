@@ -174,12 +174,6 @@ cmd_subscriber(int argc, char **argv)
 	memset(&au, 0, sizeof(au));
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd':
-			a.dir = optarg;
-			break;
-		case 'j':
-			a.json = 1;
-			break;
 		case 't':
 			a.s.type = optarg;
 			break;
@@ -221,7 +215,7 @@ cmd_subscriber(int argc, char **argv)
 			    "--offset", optarg, 0, 2000000000, &a.offset);
 			break;
 		default:
-			if (!cli_auth_opt(&au, c, optarg))
+			if (!cli_opt_common(c, optarg, &a.dir, &a.json, &au))
 				return cli_usage_error(
 				    "subscriber", "unknown option");
 		}
@@ -245,20 +239,14 @@ cmd_subscriber(int argc, char **argv)
 	if (argc - optind != nargs)
 		return cli_usage_error("subscriber", "%s takes %s", verb,
 		    nargs ? "one ID" : "no argument");
-	if ((e = cli_open(cli_dir(a.dir), 0, &env)) != EGCA_OK)
-		return cli_fail(e);
-	if ((e = cli_auth_begin(&env, &au, action)) != EGCA_OK) {
-		rc = cli_fail(e);
-		cli_close(&env);
+	if ((rc = cli_auth_open(a.dir, &au, action, &env)) != 0)
 		return rc;
-	}
 	if (strcmp(verb, "create") == 0)
 		rc = sub_create(&env, &au, &a);
 	else if (strcmp(verb, "list") == 0)
 		rc = sub_list(&env, &au, &a);
 	else
 		rc = sub_show(&env, &au, &a, argv[optind]);
-	cli_auth_end(&env, &au);
-	cli_close(&env);
+	cli_auth_close(&env, &au);
 	return rc;
 }

@@ -43,6 +43,22 @@ cli_auth_opt(struct cli_auth *a, int opt, const char *arg)
 	}
 }
 
+int
+cli_opt_common(
+    int opt, const char *arg, const char **dir, int *json, struct cli_auth *a)
+{
+	switch (opt) {
+	case 'd':
+		*dir = arg;
+		return 1;
+	case 'j':
+		*json = 1;
+		return 1;
+	default:
+		return cli_auth_opt(a, opt, arg);
+	}
+}
+
 /* The token from --token-file or $EGCA_TOKEN; NULL when neither. */
 static enum egca_err
 read_token(const struct cli_auth *a, char **tok, size_t *len)
@@ -204,6 +220,30 @@ cli_auth_end(struct cli_env *env, struct cli_auth *a)
 	egca_crypto_passphrase_free(a->password, a->password_len);
 	a->password = NULL;
 	a->password_len = 0;
+}
+
+int
+cli_auth_open(const char *dir, struct cli_auth *a, const char *action,
+    struct cli_env *env)
+{
+	enum egca_err e;
+	int rc;
+
+	if ((e = cli_open(cli_dir(dir), 0, env)) != EGCA_OK)
+		return cli_fail(e);
+	if ((e = cli_auth_begin(env, a, action)) != EGCA_OK) {
+		rc = cli_fail(e);
+		cli_close(env);
+		return rc;
+	}
+	return 0;
+}
+
+void
+cli_auth_close(struct cli_env *env, struct cli_auth *a)
+{
+	cli_auth_end(env, a);
+	cli_close(env);
 }
 
 json_t *
