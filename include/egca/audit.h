@@ -60,6 +60,13 @@ EGCA_MUST_CHECK enum egca_err egca_audit_append(
 EGCA_MUST_CHECK enum egca_err egca_audit_record(
     struct egca_store *st, const struct egca_audit_event *ev);
 
+/*
+ * Details for an event: the JSON text (compact, keys sorted) of a
+ * jansson pack format and its values. malloc'd; NULL when the format
+ * fails or memory runs out.
+ */
+char *egca_audit_details(const char *fmt, ...);
+
 struct egca_audit_report {
 	int64_t events;    /* events checked */
 	int64_t first_bad; /* position (1-based) of the first break; 0 = none */

@@ -1,7 +1,10 @@
 /* SM3-chained audit events (include/egca/audit.h). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include <jansson.h>
 
 #include "egca/audit.h"
 #include "egca/buf.h"
@@ -342,4 +345,21 @@ egca_audit_verify(struct egca_store *st, const uint8_t *pub_spki,
 out:
 	EVP_PKEY_free(cw.pub);
 	return e;
+}
+
+char *
+egca_audit_details(const char *fmt, ...)
+{
+	va_list ap;
+	json_t *j;
+	char *s;
+
+	va_start(ap, fmt);
+	j = json_vpack_ex(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (j == NULL)
+		return NULL;
+	s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	return s;
 }

@@ -22,12 +22,9 @@ EGCA_MUST_CHECK enum egca_err auth_name_check(
 /* Well-formed UTF-8 (no overlong forms, surrogates or > U+10FFFF). */
 int auth_utf8_valid(const char *s, size_t len);
 
-/* JSON text for audit details from a jansson pack format (malloc'd). */
-char *auth_details(const char *fmt, ...);
-
 /*
  * Appends one audit event in the caller's transaction; details may be
- * NULL ("{}"), a NULL from auth_details is EGCA_ERR_NOMEM.
+ * NULL ("{}"), a NULL from egca_audit_details is EGCA_ERR_NOMEM.
  */
 EGCA_MUST_CHECK enum egca_err auth_audit(struct egca_store *st,
     const char *actor, const char *action, const char *object,

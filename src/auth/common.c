@@ -1,8 +1,7 @@
 /*
- * Helpers shared by the auth/ files: the clock, name and UTF-8 checks,
- * audit details and the refusal audit.
+ * Helpers shared by the auth/ files: the clock, name and UTF-8 checks
+ * and the refusal audit.
  */
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,23 +92,6 @@ auth_utf8_valid(const char *str, size_t len)
 	return 1;
 }
 
-char *
-auth_details(const char *fmt, ...)
-{
-	va_list ap;
-	json_t *j;
-	char *s;
-
-	va_start(ap, fmt);
-	j = json_vpack_ex(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (j == NULL)
-		return NULL;
-	s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(j);
-	return s;
-}
-
 enum egca_err
 auth_audit(struct egca_store *st, const char *actor, const char *action,
     const char *object, const char *outcome, const char *details)
@@ -129,8 +111,9 @@ auth_audit_failure(const struct egca_ctx *ctx, const char *actor,
 
 	/* The detail names the refused field, never a secret. */
 	snprintf(detail, sizeof(detail), "%s", egca_err_detail());
-	details = auth_details("{s:s, s:s, s:s}", "error", egca_err_name(err),
-	    "reason", detail, "source", source ? source : "");
+	details =
+	    egca_audit_details("{s:s, s:s, s:s}", "error", egca_err_name(err),
+	        "reason", detail, "source", source ? source : "");
 	ev = (struct egca_audit_event){
 	    actor ? actor : "anonymous", action, object, "failure", details};
 	if (details == NULL || egca_audit_record(ctx->st, &ev) != EGCA_OK) {

@@ -68,9 +68,9 @@ fail_tx(struct egca_store *st, void *arg)
 	if ((err = egca_store_operator_update(st, &op)) != EGCA_OK)
 		goto out;
 	snprintf(object, sizeof(object), "operator/%s", f->name);
-	details = auth_details("{s:s, s:s, s:i, s:I}", "reason", f->reason,
-	    "source", f->source ? f->source : "", "failures", op.failures,
-	    "locked_until", (json_int_t)op.locked_until);
+	details = egca_audit_details("{s:s, s:s, s:i, s:I}", "reason",
+	    f->reason, "source", f->source ? f->source : "", "failures",
+	    op.failures, "locked_until", (json_int_t)op.locked_until);
 	if (details == NULL) {
 		err = egca_err_set(EGCA_ERR_NOMEM, "audit details");
 		goto out;
@@ -115,7 +115,7 @@ refuse(const struct egca_ctx *ctx, const char *name, const char *reason,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(object, sizeof(object), "operator/%s", name);
-	details = auth_details(
+	details = egca_audit_details(
 	    "{s:s, s:s}", "reason", reason, "source", source ? source : "");
 	ev = (struct egca_audit_event){
 	    "anonymous", "auth.login", object, "failure", details};
@@ -193,7 +193,7 @@ login_tx(struct egca_store *st, void *arg)
 	    (err = egca_store_session_insert(st, &l->s)) != EGCA_OK)
 		goto out;
 	snprintf(object, sizeof(object), "operator/%s", l->name);
-	details = auth_details("{s:s, s:b, s:s}", "method",
+	details = egca_audit_details("{s:s, s:b, s:s}", "method",
 	    l->step != 0 ? "password+totp" : "password", "mfa", l->s.mfa,
 	    "source", l->in->source ? l->in->source : "");
 	if (details == NULL) {
@@ -355,8 +355,8 @@ cert_tx(struct egca_store *st, void *arg)
 		goto out;
 	snprintf(object, sizeof(object), "operator/%s", c->name);
 	snprintf(actor, sizeof(actor), "operator:%s", c->name);
-	details = auth_details("{s:s, s:s, s:b, s:s}", "method", "certificate",
-	    "cert_sha256", c->sha, "mfa", 1, "source",
+	details = egca_audit_details("{s:s, s:s, s:b, s:s}", "method",
+	    "certificate", "cert_sha256", c->sha, "mfa", 1, "source",
 	    c->source ? c->source : "");
 	if (details == NULL) {
 		err = egca_err_set(EGCA_ERR_NOMEM, "audit details");

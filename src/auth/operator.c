@@ -204,10 +204,10 @@ create_tx(struct egca_store *st, void *arg)
 		return err;
 	object_of(object, c->row.name);
 	egca_role_format((unsigned)c->row.roles, roles, sizeof(roles));
-	details = auth_details("{s:s, s:s, s:s?, s:s?, s:s?, s:b}", "roles",
-	    roles, "display_name", c->row.display_name, "point", c->row.point,
-	    "department", c->row.department, "subscriber", c->row.subscriber,
-	    "bootstrap", c->bootstrap);
+	details = egca_audit_details("{s:s, s:s, s:s?, s:s?, s:s?, s:b}",
+	    "roles", roles, "display_name", c->row.display_name, "point",
+	    c->row.point, "department", c->row.department, "subscriber",
+	    c->row.subscriber, "bootstrap", c->bootstrap);
 	if (details == NULL)
 		return egca_err_set(EGCA_ERR_NOMEM, "audit details");
 	err = auth_audit(
@@ -431,10 +431,10 @@ change_tx(struct egca_store *st, void *arg)
 		egca_role_format(c->roles, to, sizeof(to));
 		op.roles = c->roles;
 		details = c->scope
-		    ? auth_details("{s:s, s:s, s:s?, s:s?, s:s?}", "from", from,
-		          "to", to, "point", op.point, "department",
+		    ? egca_audit_details("{s:s, s:s, s:s?, s:s?, s:s?}", "from",
+		          from, "to", to, "point", op.point, "department",
 		          op.department, "subscriber", op.subscriber)
-		    : auth_details("{s:s, s:s}", "from", from, "to", to);
+		    : egca_audit_details("{s:s, s:s}", "from", from, "to", to);
 		break;
 	case CH_DISABLE:
 		if (c->disabled &&
@@ -447,11 +447,11 @@ change_tx(struct egca_store *st, void *arg)
 		    (err = egca_store_session_delete_operator(st, c->name)) !=
 		        EGCA_OK)
 			goto out;
-		details = auth_details("{}");
+		details = egca_audit_details("{}");
 		break;
 	case CH_UNLOCK:
-		details = auth_details("{s:i, s:I}", "failures", op.failures,
-		    "locked_until", (json_int_t)op.locked_until);
+		details = egca_audit_details("{s:i, s:I}", "failures",
+		    op.failures, "locked_until", (json_int_t)op.locked_until);
 		op.failures = 0;
 		op.locked_until = 0;
 		break;
@@ -471,13 +471,13 @@ change_tx(struct egca_store *st, void *arg)
 		    (err = egca_store_token_revoke_owner(
 		         st, c->name, c->now)) != EGCA_OK)
 			goto out;
-		details = auth_details("{s:b, s:b}", "totp_cleared", 1,
+		details = egca_audit_details("{s:b, s:b}", "totp_cleared", 1,
 		    "sessions_and_tokens_ended", 1);
 		break;
 	case CH_CERT:
 		keep_cert = op.cert_sha256;
 		op.cert_sha256 = UNCONST(c->cert);
-		details = auth_details("{s:s?}", "cert_sha256", c->cert);
+		details = egca_audit_details("{s:s?}", "cert_sha256", c->cert);
 		break;
 	}
 	if (details == NULL) {
@@ -524,30 +524,10 @@ change(struct change *c)
 	    c->ctx, c->ctx->actor, c->action, object, err, NULL);
 }
 
-enum egca_err
-egca_auth_operator_set_roles(
-    const struct egca_ctx *ctx, const char *name, unsigned roles)
-{
-	struct change c = {.ctx = ctx,
-	    .name = name,
-	    .kind = CH_ROLES,
-	    .roles = roles,
-	    .action = "operator.roles"};
-	char object[80];
-	enum egca_err err;
-
-	if ((err = egca_role_check(roles)) != EGCA_OK) {
-		object_of(object,
-		    auth_name_check("name", name) == EGCA_OK ? name : "?");
-		return auth_audit_failure(
-		    ctx, ctx->actor, c.action, object, err, NULL);
-	}
-	return change(&c);
-}
-
-enum egca_err
-egca_auth_operator_set_scope(const struct egca_ctx *ctx, const char *name,
-    unsigned roles, const char *point, const char *department,
+/* New roles, and with scope the point, department and subscriber. */
+static enum egca_err
+set_roles(const struct egca_ctx *ctx, const char *name, unsigned roles,
+    int scope, const char *point, const char *department,
     const char *subscriber)
 {
 	struct change c = {.ctx = ctx,
@@ -558,7 +538,7 @@ egca_auth_operator_set_scope(const struct egca_ctx *ctx, const char *name,
 	char object[80];
 	enum egca_err err;
 
-	c.scope = 1;
+	c.scope = scope;
 	c.point = nonempty(point);
 	c.department = nonempty(department);
 	c.subscriber = nonempty(subscriber);
@@ -569,6 +549,21 @@ egca_auth_operator_set_scope(const struct egca_ctx *ctx, const char *name,
 		    ctx, ctx->actor, c.action, object, err, NULL);
 	}
 	return change(&c);
+}
+
+enum egca_err
+egca_auth_operator_set_roles(
+    const struct egca_ctx *ctx, const char *name, unsigned roles)
+{
+	return set_roles(ctx, name, roles, 0, NULL, NULL, NULL);
+}
+
+enum egca_err
+egca_auth_operator_set_scope(const struct egca_ctx *ctx, const char *name,
+    unsigned roles, const char *point, const char *department,
+    const char *subscriber)
+{
+	return set_roles(ctx, name, roles, 1, point, department, subscriber);
 }
 
 enum egca_err

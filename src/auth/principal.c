@@ -48,8 +48,8 @@ egca_auth_audit_denied(const struct egca_ctx *ctx,
 	enum egca_err err;
 
 	snprintf(object, sizeof(object), "action/%.80s", action ? action : "?");
-	details = auth_details("{s:s, s:s}", "action", action ? action : "",
-	    "reason", reason ? reason : "");
+	details = egca_audit_details("{s:s, s:s}", "action",
+	    action ? action : "", "reason", reason ? reason : "");
 	if (details == NULL)
 		return egca_err_set(EGCA_ERR_NOMEM, "audit details");
 	ev = (struct egca_audit_event){

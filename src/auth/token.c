@@ -115,9 +115,9 @@ create_tx(struct egca_store *st, void *arg)
 		goto out;
 	snprintf(object, sizeof(object), "token/%s", c->t.id);
 	egca_role_format((unsigned)c->t.roles, roles, sizeof(roles));
-	details = auth_details("{s:s, s:s, s:s, s:b, s:I}", "owner", c->t.owner,
-	    "label", c->t.label, "roles", roles, "mfa", c->t.mfa, "expires_at",
-	    (json_int_t)c->t.expires_at);
+	details = egca_audit_details("{s:s, s:s, s:s, s:b, s:I}", "owner",
+	    c->t.owner, "label", c->t.label, "roles", roles, "mfa", c->t.mfa,
+	    "expires_at", (json_int_t)c->t.expires_at);
 	if (details == NULL) {
 		err = egca_err_set(EGCA_ERR_NOMEM, "audit details");
 		goto out;
@@ -330,7 +330,7 @@ revoke_tx(struct egca_store *st, void *arg)
 		egca_store_token_row_free(&t);
 		return egca_err_set(EGCA_ERR_NOTFOUND, "no token %s", rv->id);
 	}
-	details = auth_details("{s:s}", "owner", t.owner);
+	details = egca_audit_details("{s:s}", "owner", t.owner);
 	egca_store_token_row_free(&t);
 	if (details == NULL)
 		return egca_err_set(EGCA_ERR_NOMEM, "audit details");

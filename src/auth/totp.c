@@ -248,7 +248,7 @@ confirm_tx(struct egca_store *st, void *arg)
 	if ((err = egca_store_operator_update(st, &op)) != EGCA_OK)
 		goto out;
 	snprintf(object, sizeof(object), "operator/%s", cf->name);
-	if ((details = auth_details("{s:I}", "step", (json_int_t)step)) ==
+	if ((details = egca_audit_details("{s:I}", "step", (json_int_t)step)) ==
 	    NULL) {
 		err = egca_err_set(EGCA_ERR_NOMEM, "audit details");
 		goto out;

@@ -2,7 +2,6 @@
  * CA creation, source-point import, trust anchors and export
  * (include/egca/ca.h).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,23 +36,6 @@ egca_ca_name_check(const char *name)
 		return egca_err_set(EGCA_ERR_USAGE,
 		    "CA name '%s' is reserved (a key of the service)", name);
 	return EGCA_OK;
-}
-
-char *
-egca_ca_details(const char *fmt, ...)
-{
-	va_list ap;
-	json_t *j;
-	char *s;
-
-	va_start(ap, fmt);
-	j = json_vpack_ex(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (j == NULL)
-		return NULL;
-	s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(j);
-	return s;
 }
 
 char *

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "egca/audit.h"
 #include "egca/ca.h"
 
 struct egca_issuer {
@@ -28,8 +29,8 @@ struct egca_issuer {
  */
 #define UNCONST(p) ((char *)(uintptr_t)(p))
 
-/* JSON text for audit details from a jansson pack format (malloc'd). */
-char *egca_ca_details(const char *fmt, ...);
+/* JSON text for audit details (egca_audit_details, egca/audit.h). */
+#define egca_ca_details egca_audit_details
 /* base_url + path + name + suffix (malloc'd). */
 char *egca_ca_url(const char *base_url, const char *path, const char *name,
     const char *suffix);
