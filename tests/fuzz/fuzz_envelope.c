@@ -13,37 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/bio.h>
-#include <openssl/pem.h>
-
 #include "egca/crypto.h"
+#include "sm2_fuzz_key.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A test key, public in this file: never used for anything else. */
-static const char key_pem[] =
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MIGHAgEAMBMGByqGSM49AgEGCCqBHM9VAYItBG0wawIBAQQgsdR+e1k2SXwag0zj\n"
-    "M4jHy8scD3YCDvfu78BKc+s5EMmhRANCAASYE/+5wvGx+XvQE+3ZZy2yuimywN/o\n"
-    "6J7Z+nAYKqgxpapYLmNQvxfDi4jMarBeuPwTQc4Mjp18/cqa5nqRL/7/\n"
-    "-----END PRIVATE KEY-----\n";
-
-static EVP_PKEY *
-fuzz_key(void)
-{
-	static EVP_PKEY *k;
-	BIO *b;
-
-	if (k == NULL) {
-		if ((b = BIO_new_mem_buf(key_pem, -1)) == NULL)
-			__builtin_trap();
-		k = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
-		BIO_free(b);
-		if (k == NULL)
-			__builtin_trap();
-	}
-	return k;
-}
 
 static void
 try_open(const struct egca_envelope *env)
