@@ -25,6 +25,14 @@ enum egca_key_alg crypto_key_class(const EVP_PKEY *pkey);
  */
 EGCA_MUST_CHECK enum egca_err crypto_sm2_retype(EVP_PKEY **pkey);
 
+/*
+ * A private key just read from the file path: retyped (as
+ * crypto_sm2_retype) and checked (egca_crypto_key_check), an error
+ * naming path. On error *pkey is kept for the caller to free.
+ */
+EGCA_MUST_CHECK enum egca_err crypto_key_loaded(
+    EVP_PKEY **pkey, const char *path);
+
 /* As crypto_sm2_retype, but returns a new reference and keeps in. */
 EGCA_MUST_CHECK enum egca_err crypto_sm2_copy(
     const EVP_PKEY *in, EVP_PKEY **out);

@@ -183,6 +183,21 @@ crypto_sm2_retype(EVP_PKEY **pkey)
 }
 
 enum egca_err
+crypto_key_loaded(EVP_PKEY **pkey, const char *path)
+{
+	char why[256];
+	enum egca_err rc;
+
+	if ((rc = crypto_sm2_retype(pkey)) != EGCA_OK)
+		return rc;
+	if ((rc = egca_crypto_key_check(*pkey, NULL, NULL)) != EGCA_OK) {
+		snprintf(why, sizeof(why), "%s", egca_err_detail());
+		return egca_err_set(rc, "%s: %s", path, why);
+	}
+	return EGCA_OK;
+}
+
+enum egca_err
 egca_crypto_key_generate(enum egca_key_alg alg, int bits, EVP_PKEY **out)
 {
 	EVP_PKEY *k = NULL;
@@ -490,7 +505,6 @@ egca_crypto_key_load(
 	X509_SIG *enc = NULL;
 	PKCS8_PRIV_KEY_INFO *p8 = NULL;
 	EVP_PKEY *k = NULL;
-	char why[256];
 	enum egca_err rc;
 
 	*out = NULL;
@@ -515,13 +529,8 @@ egca_crypto_key_load(
 		    "wrong passphrase or corrupt key file: %s", path);
 		goto out;
 	}
-	if ((rc = crypto_sm2_retype(&k)) != EGCA_OK)
+	if ((rc = crypto_key_loaded(&k, path)) != EGCA_OK)
 		goto out;
-	if ((rc = egca_crypto_key_check(k, NULL, NULL)) != EGCA_OK) {
-		snprintf(why, sizeof(why), "%s", egca_err_detail());
-		rc = egca_err_set(rc, "%s: %s", path, why);
-		goto out;
-	}
 	*out = k;
 	k = NULL;
 	rc = EGCA_OK;

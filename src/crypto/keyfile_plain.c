@@ -42,7 +42,6 @@ egca_crypto_key_load_plain(const char *path, EVP_PKEY **out)
 	const unsigned char *p;
 	BIO *bio = NULL;
 	EVP_PKEY *k = NULL;
-	char why[256];
 	enum egca_err rc;
 
 	*out = NULL;
@@ -79,13 +78,8 @@ egca_crypto_key_load_plain(const char *path, EVP_PKEY **out)
 		    EGCA_ERR_INPUT, "%s: not a PEM or DER private key", path);
 		goto out;
 	}
-	if ((rc = crypto_sm2_retype(&k)) != EGCA_OK)
+	if ((rc = crypto_key_loaded(&k, path)) != EGCA_OK)
 		goto out;
-	if ((rc = egca_crypto_key_check(k, NULL, NULL)) != EGCA_OK) {
-		snprintf(why, sizeof(why), "%s", egca_err_detail());
-		rc = egca_err_set(rc, "%s: %s", path, why);
-		goto out;
-	}
 	*out = k;
 	k = NULL;
 	rc = EGCA_OK;
