@@ -131,6 +131,23 @@ struct egca_issue_req {
 	 */
 	egca_ca_tx_hook hook;
 	void *hook_arg;
+	/*
+	 * Optional (dual certificates): the serial to use, as a DER INTEGER
+	 * magnitude (1..20 octets, the first octet's top bit clear),
+	 * chosen before issuance because the KM keys the encryption key
+	 * pair by it. It is reserved like a random one (UNIQUE, before
+	 * signing); one used already is EGCA_ERR_EXISTS and no other serial
+	 * is drawn. NULL: a random serial.
+	 */
+	const uint8_t *serial;
+	size_t serial_len;
+	/*
+	 * Optional: the validity to use when not_after is not 0 (the
+	 * signing certificate's, for its encryption certificate); checked
+	 * against the profile's maximum and the CA's validity like a
+	 * validity in days. 0: now to now + validity days.
+	 */
+	int64_t not_before, not_after;
 };
 
 struct egca_issue_result {

@@ -20,7 +20,12 @@
  *     },
  *     "audit": {                        optional; signed checkpoints
  *       "checkpoint_events": 1000, "checkpoint_minutes": 10
- *     }
+ *     },
+ *     "km": {                           optional; the CA's KM (docs/km.md)
+ *       "url": "https://127.0.0.1:9443", "client_cert": "keys/km-client.pem",
+ *       "client_key": "keys/km-client.key", "ca_bundle": "km-ca.pem",
+ *       "km_cert": "km.pem", "timeout_seconds": 30
+ *     }                                 or {"dir": "/path/to/KMDIR"}
  *   }
  */
 #ifndef EGCA_CONFIG_H
@@ -66,6 +71,22 @@ struct egca_config_audit {
 	int checkpoint_minutes; /* 1 to 1440 */
 };
 
+/*
+ * The key management centre this CA talks to, from "km" (docs/km.md):
+ * HTTPS with mutual TLS (url and the four files, all required) or the
+ * in-process single-node KM (dir). Paths are absolute (relative ones
+ * are under the data directory). All NULL when "km" is absent.
+ */
+struct egca_config_km {
+	char *url;           /* "https://host:port" */
+	char *client_cert;   /* PEM: the CA's TLS client certificate */
+	char *client_key;    /* PEM: its key */
+	char *ca_bundle;     /* PEM: issuers of the KM's TLS certificate */
+	char *km_cert;       /* the KM's SM2 certificate (pinned) */
+	char *dir;           /* in-process: the KM data directory */
+	int timeout_seconds; /* 0: the client's default (30) */
+};
+
 struct egca_config {
 	char *dir;          /* the data directory, absolute */
 	char *path;         /* DIR/egca.conf */
@@ -77,6 +98,7 @@ struct egca_config {
 	struct egca_config_status status;
 	struct egca_config_ra ra;
 	struct egca_config_audit audit;
+	struct egca_config_km km;
 };
 
 #define EGCA_CONFIG_FILE "egca.conf"

@@ -55,6 +55,8 @@ struct egca_http_config {
 	   operators (egca_auth_cert_login); NULL: none asked for. */
 	const char *tls_client_ca_pem;
 	FILE *access_log; /* one key=value line per request (default stderr) */
+	/* The CA's KM client for RA execution (borrowed), or NULL. */
+	struct egca_km_client *km;
 };
 
 /* Fills c with the defaults above. */

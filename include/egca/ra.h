@@ -287,13 +287,21 @@ EGCA_MUST_CHECK enum egca_err egca_ra_material_get(const struct egca_ctx *ctx,
     const struct egca_principal *p, const char *app, const char *id,
     struct egca_material_rec *meta, uint8_t **data, size_t *len);
 
+struct egca_km_client;
+
 /* Where execution finds an open CA (serve: the status service's). */
 struct egca_ra_env {
 	struct egca_issuer *(*issuer)(void *arg, const char *ca);
 	void *arg;
-	/* KM client for recover and sign+enc pairs; NULL: not configured. */
-	void *km;
+	/*
+	 * KM client for dual certificates, recover and the revocation of an
+	 * encryption certificate (borrowed); NULL: not configured.
+	 */
+	struct egca_km_client *km;
 };
+
+/* Days the envelope of a dual issuance or recovery can be downloaded. */
+#define EGCA_RA_ENVELOPE_DAYS 30
 
 struct egca_app_result {
 	char serial[41]; /* certificate issued, "" when none */
@@ -301,6 +309,22 @@ struct egca_app_result {
 	size_t der_len;
 	/* The revocation code for a loss report, shown once, "" none. */
 	char revocation_code[32];
+	/*
+	 * Dual issuance ("new" with enc_profile) and recover: the
+	 * encryption certificate (enc_der NULL for recover, where it stays
+	 * the old one), the envelope of its private key to the holder's
+	 * signing key (GM/T 0009 SM2EnvelopedKey, DER) and the same as a
+	 * GM/T 0016 ENVELOPEDKEYBLOB. All free(); "" / NULL otherwise.
+	 */
+	char enc_serial[41];
+	uint8_t *enc_der;
+	size_t enc_der_len;
+	uint8_t *envelope;
+	size_t envelope_len;
+	uint8_t *skf;
+	size_t skf_len;
+	/* Superseded signing certificate (recover), "" none. */
+	char superseded[41];
 };
 void egca_ra_app_result_free(struct egca_app_result *r);
 
@@ -325,6 +349,21 @@ EGCA_MUST_CHECK enum egca_err egca_ra_app_reject(const struct egca_ctx *ctx,
 EGCA_MUST_CHECK enum egca_err egca_ra_app_execute(const struct egca_ctx *ctx,
     const struct egca_principal *p, const struct egca_ra_env *env,
     const char *id, struct egca_app_result *res);
+
+/*
+ * The envelope of the encryption private key made by an executed dual
+ * issuance or recovery, for those who may see the application (the
+ * holder's applicant, its RA operators): skf 0 gives the GM/T 0009
+ * SM2EnvelopedKey (DER), 1 the GM/T 0016 ENVELOPEDKEYBLOB made from
+ * the same parsed envelope. *out: free(); enc_serial gets the
+ * encryption certificate's serial. EGCA_ERR_NOTFOUND: the application
+ * has no envelope; EGCA_ERR_STATE: EGCA_RA_ENVELOPE_DAYS are over (it
+ * is forgotten) or the application is not executed yet. Audited
+ * ("app.envelope").
+ */
+EGCA_MUST_CHECK enum egca_err egca_ra_app_envelope(const struct egca_ctx *ctx,
+    const struct egca_principal *p, const char *id, int skf, uint8_t **out,
+    size_t *out_len, char enc_serial[41]);
 
 /* ---- Loss report (Art. 31) ---- */
 

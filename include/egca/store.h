@@ -1009,4 +1009,55 @@ EGCA_MUST_CHECK enum egca_err egca_store_km_judicial_approve(
 EGCA_MUST_CHECK enum egca_err egca_store_km_judicial_release(
     struct egca_store *st, const char *id, const char *by, int64_t at);
 
+/* ---- Dual certificates (schema 9; store/dual.c) ---- */
+
+/* An application's KM material (table app_dual). */
+struct egca_app_dual_rec {
+	char *app;
+	char *ca;
+	char *enc_serial;  /* the encryption certificate (KM userCertNO) */
+	char *sign_serial; /* the signing certificate, once issued */
+	uint8_t *enc_spki; /* the KM's encryption public key */
+	size_t enc_spki_len;
+	uint8_t *envelope; /* DER SM2EnvelopedKey; NULL once expired */
+	size_t envelope_len;
+	int64_t created_at;
+	int64_t expires_at; /* the envelope may be downloaded until */
+};
+void egca_store_dual_clear(struct egca_app_dual_rec *r);
+/* EGCA_ERR_EXISTS when the application has a row already. */
+EGCA_MUST_CHECK enum egca_err egca_store_dual_insert(
+    struct egca_store *st, const struct egca_app_dual_rec *r);
+/* EGCA_ERR_NOTFOUND when absent. */
+EGCA_MUST_CHECK enum egca_err egca_store_dual_get(
+    struct egca_store *st, const char *app, struct egca_app_dual_rec *out);
+EGCA_MUST_CHECK enum egca_err egca_store_dual_set_sign(
+    struct egca_store *st, const char *app, const char *sign_serial);
+/* Drops the row (its encryption serial could not be used). */
+EGCA_MUST_CHECK enum egca_err egca_store_dual_delete(
+    struct egca_store *st, const char *app);
+/* Forgets the envelopes whose time ran out at now; *n gets how many. */
+EGCA_MUST_CHECK enum egca_err egca_store_dual_expire(
+    struct egca_store *st, int64_t now, int64_t *n);
+
+/* Links a signing and an encryption certificate (table cert_pair). */
+EGCA_MUST_CHECK enum egca_err egca_store_pair_insert(struct egca_store *st,
+    const char *ca, const char *sign_serial, const char *enc_serial,
+    const char *app, int64_t at);
+/* The encryption certificate of a signing one (free()); NOTFOUND. */
+EGCA_MUST_CHECK enum egca_err egca_store_pair_enc_of(struct egca_store *st,
+    const char *ca, const char *sign_serial, char **enc_serial);
+/*
+ * The newest signing certificate paired with enc_serial other than
+ * except (may be NULL), free(); EGCA_ERR_NOTFOUND when there is none
+ * (enc_serial is no encryption certificate of a pair).
+ */
+EGCA_MUST_CHECK enum egca_err egca_store_pair_sign_of(struct egca_store *st,
+    const char *ca, const char *enc_serial, const char *except,
+    char **sign_serial);
+/* 1 in *reserved when the serial is reserved for ca (used or not). */
+EGCA_MUST_CHECK enum egca_err egca_store_serial_is_reserved(
+    struct egca_store *st, const char *ca, const char *serial_hex,
+    int *reserved);
+
 #endif

@@ -84,6 +84,7 @@ const struct egca_policy_rule egca_policy[] = {
     {"app_approve", R_RAR, MFA | CHG},
     {"app_reject", R_RAR, MFA | CHG},
     {"app_execute", R_RAO | R_RAR, MFA | CHG},
+    {"app_envelope", R_RAO | R_APP, 0},
 
     /* Loss reports (Art. 31): the holder reports, RA confirms. */
     {"loss_list", R_RAO | R_RAR, 0},

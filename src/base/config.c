@@ -25,6 +25,12 @@ egca_config_free(struct egca_config *cfg)
 	free(cfg->keys_dir);
 	free(cfg->base_url);
 	free(cfg->default_ca);
+	free(cfg->km.url);
+	free(cfg->km.client_cert);
+	free(cfg->km.client_key);
+	free(cfg->km.ca_bundle);
+	free(cfg->km.km_cert);
+	free(cfg->km.dir);
 	free(cfg);
 }
 
@@ -210,6 +216,65 @@ audit_section(json_t *o, struct egca_config *cfg)
 	return EGCA_OK;
 }
 
+/*
+ * The optional "km" object: {"url", "client_cert", "client_key",
+ * "ca_bundle", "km_cert", "timeout_seconds"} for HTTPS with mutual TLS,
+ * or {"dir"} for the in-process KM; never both, unknown keys refused.
+ */
+static enum egca_err
+km_section(json_t *o, const char *dir, struct egca_config *cfg)
+{
+	const char *url = NULL, *cert = NULL, *key = NULL, *bundle = NULL;
+	const char *pin = NULL, *kmdir = NULL;
+	json_int_t timeout = 0;
+	json_error_t jerr;
+	struct egca_config_km *k = &cfg->km;
+
+	if (o == NULL)
+		return EGCA_OK;
+	if (!json_is_object(o))
+		return egca_err_set(
+		    EGCA_ERR_INPUT, "%s: km must be an object", cfg->path);
+	if (json_unpack_ex(o, &jerr, JSON_STRICT,
+	        "{s?:s, s?:s, s?:s, s?:s, s?:s, s?:s, s?:I}", "url", &url,
+	        "client_cert", &cert, "client_key", &key, "ca_bundle", &bundle,
+	        "km_cert", &pin, "dir", &kmdir, "timeout_seconds",
+	        &timeout) != 0)
+		return egca_err_set(
+		    EGCA_ERR_INPUT, "%s: km: %s", cfg->path, jerr.text);
+	if ((kmdir != NULL) == (url != NULL))
+		return egca_err_set(EGCA_ERR_INPUT,
+		    "%s: km: give either url (HTTPS with mutual TLS) or dir "
+		    "(in-process KM), one of them",
+		    cfg->path);
+	if (url != NULL &&
+	    (cert == NULL || key == NULL || bundle == NULL || pin == NULL))
+		return egca_err_set(EGCA_ERR_INPUT,
+		    "%s: km: url needs client_cert, client_key, ca_bundle and "
+		    "km_cert",
+		    cfg->path);
+	if (kmdir != NULL && (cert || key || bundle || pin || timeout))
+		return egca_err_set(EGCA_ERR_INPUT,
+		    "%s: km: dir (in-process) takes no TLS settings",
+		    cfg->path);
+	if (url != NULL && strncmp(url, "https://", 8) != 0)
+		return egca_err_set(EGCA_ERR_INPUT,
+		    "%s: km.url must be an https:// URL", cfg->path);
+	if (timeout < 0 || timeout > 600)
+		return egca_err_set(EGCA_ERR_INPUT,
+		    "%s: km.timeout_seconds must be 0 (default) or 1 to 600",
+		    cfg->path);
+	k->timeout_seconds = (int)timeout;
+	if ((url && (k->url = strdup(url)) == NULL) ||
+	    (cert && (k->client_cert = under(dir, cert)) == NULL) ||
+	    (key && (k->client_key = under(dir, key)) == NULL) ||
+	    (bundle && (k->ca_bundle = under(dir, bundle)) == NULL) ||
+	    (pin && (k->km_cert = under(dir, pin)) == NULL) ||
+	    (kmdir && (k->dir = under(dir, kmdir)) == NULL))
+		return egca_err_set(EGCA_ERR_NOMEM, "out of memory");
+	return EGCA_OK;
+}
+
 enum egca_err
 egca_config_load(const char *dir, struct egca_config **out)
 {
@@ -221,7 +286,7 @@ egca_config_load(const char *dir, struct egca_config **out)
 	json_error_t jerr;
 	const char *store = "sqlite:egca.db", *profiles = "profiles";
 	const char *base = "http://127.0.0.1:8080", *def_ca = "";
-	json_t *status = NULL, *ra = NULL, *audit = NULL;
+	json_t *status = NULL, *ra = NULL, *audit = NULL, *km = NULL;
 	int version = 0;
 	enum egca_err e;
 
@@ -254,17 +319,18 @@ egca_config_load(const char *dir, struct egca_config **out)
 		goto out;
 	}
 	if (json_unpack_ex(root, &jerr, JSON_STRICT,
-	        "{s:i, s?:s, s?:s, s?:s, s?:s, s?:o, s?:o, s?:o}", "version",
-	        &version, "store", &store, "profiles_dir", &profiles,
+	        "{s:i, s?:s, s?:s, s?:s, s?:s, s?:o, s?:o, s?:o, s?:o}",
+	        "version", &version, "store", &store, "profiles_dir", &profiles,
 	        "base_url", &base, "default_ca", &def_ca, "status", &status,
-	        "ra", &ra, "audit", &audit) != 0) {
+	        "ra", &ra, "audit", &audit, "km", &km) != 0) {
 		e = egca_err_set(
 		    EGCA_ERR_INPUT, "%s: %s", cfg->path, jerr.text);
 		goto out;
 	}
 	if ((e = status_section(status, cfg)) != EGCA_OK ||
 	    (e = ra_section(ra, cfg)) != EGCA_OK ||
-	    (e = audit_section(audit, cfg)) != EGCA_OK)
+	    (e = audit_section(audit, cfg)) != EGCA_OK ||
+	    (e = km_section(km, absdir, cfg)) != EGCA_OK)
 		goto out;
 	if (version != 1) {
 		e = egca_err_set(EGCA_ERR_INPUT,

@@ -467,10 +467,30 @@ egca_ca_issue(const struct egca_ctx *ctx, struct egca_issuer *is,
 	}
 	days = req->validity_days ? req->validity_days
 	                          : prof->default_validity_days;
+	if (req->not_after != 0) {
+		if (req->not_after <= req->not_before ||
+		    req->not_after - req->not_before > INT32_MAX) {
+			e = egca_err_set(EGCA_ERR_INPUT,
+			    "validity: notAfter before notBefore");
+			goto out;
+		}
+		days =
+		    (int)((req->not_after - req->not_before + 86399) / 86400);
+	}
+	if (req->serial != NULL &&
+	    (req->serial_len < 1 || req->serial_len > 20 ||
+	        (req->serial[0] & 0x80) != 0 ||
+	        (req->serial_len > 1 && req->serial[0] == 0))) {
+		e = egca_err_set(EGCA_ERR_INPUT,
+		    "serial: a positive minimal INTEGER of 1 to 20 octets");
+		goto out;
+	}
 	if ((e = check_request(is, prof, req, subject, subject_len, days)) !=
 	    EGCA_OK)
 		goto out;
-	if (now + (int64_t)days * 86400 > is->not_after) {
+	if ((req->not_after != 0
+	            ? req->not_after
+	            : now + (int64_t)days * 86400) > is->not_after) {
 		e = egca_err_set(EGCA_ERR_POLICY,
 		    "validity of %d days would outlive CA '%s'", days,
 		    is->name);
@@ -486,8 +506,9 @@ egca_ca_issue(const struct egca_ctx *ctx, struct egca_issuer *is,
 	t.subject_len = subject_len;
 	t.spki = req->csr->spki;
 	t.spki_len = req->csr->spki_len;
-	t.not_before = now;
-	t.not_after = now + (int64_t)days * 86400;
+	t.not_before = req->not_after != 0 ? req->not_before : now;
+	t.not_after =
+	    req->not_after != 0 ? req->not_after : now + (int64_t)days * 86400;
 	t.identity = &req->identity;
 	t.san_dns = req->san_dns;
 	t.n_san_dns = req->n_san_dns;
@@ -497,20 +518,26 @@ egca_ca_issue(const struct egca_ctx *ctx, struct egca_issuer *is,
 	t.n_san_ip = req->n_san_ip;
 	/* A serial is never used twice: a collision draws a new one. */
 	for (tries = 0;; tries++) {
-		if ((e = egca_ca_new_serial(serial)) != EGCA_OK)
-			goto out;
-		t.serial = serial;
-		t.serial_len = sizeof(serial);
+		if (req->serial != NULL) {
+			t.serial = req->serial;
+			t.serial_len = req->serial_len;
+		} else {
+			if ((e = egca_ca_new_serial(serial)) != EGCA_OK)
+				goto out;
+			t.serial = serial;
+			t.serial_len = sizeof(serial);
+		}
 		egca_buf_reset(&tbs);
 		if ((e = egca_ca_prepare_tbs(is, &t, &tbs)) != EGCA_OK)
 			goto out;
 		if ((e = egca_crypto_sm3(tbs.data, tbs.len, digest)) != EGCA_OK)
 			goto out;
 		egca_hex_encode(digest, sizeof(digest), sm3_hex);
-		egca_ca_serial_hex(serial, sizeof(serial), res->serial);
+		egca_ca_serial_hex(t.serial, t.serial_len, res->serial);
 		rt = (struct reserve_tx){is->name, res->serial, sm3_hex, now};
 		e = egca_store_tx(ctx->st, reserve_tx, &rt);
-		if (e != EGCA_ERR_EXISTS || tries >= 3)
+		/* A chosen serial is that one or none. */
+		if (e != EGCA_ERR_EXISTS || tries >= 3 || req->serial != NULL)
 			break;
 	}
 	if (e != EGCA_OK)

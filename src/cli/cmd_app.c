@@ -11,8 +11,10 @@
 #include <strings.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "cli/cli.h"
+#include "cli/cli_km.h"
 #include "egca/buf.h"
 #include "egca/crypto.h"
 #include "egca/file.h"
@@ -38,6 +40,10 @@ static const char help[] =
     "  reject ID --digest D --reason TEXT               (ra-reviewer)\n"
     "  execute ID [--passphrase-file FILE] [--out FILE]\n"
     "        retry the execution of an approved or failed application\n"
+    "  envelope ID [--format der|skf] --out FILE\n"
+    "        the encryption private key of a dual issuance or recovery,\n"
+    "        enveloped to the holder's signing key (GM/T 0009 DER, or\n"
+    "        the GM/T 0016 SKF blob); kept 30 days\n"
     "\n"
     "KIND: new, update (re-key), extend (same key, new validity),\n"
     "recover (key recovery), hold (冻结), unhold (解冻), revoke.\n"
@@ -65,6 +71,11 @@ static const char help[] =
     "execution options (approve, execute):\n"
     "  --passphrase-file FILE  the CA key passphrase (default: prompt)\n"
     "  --out FILE              write the issued certificate (PEM)\n"
+    "  --enc-out FILE          dual: write the encryption certificate\n"
+    "  --envelope-out FILE     dual, recover: write the envelope (DER)\n"
+    "  --km-share FILE         in-process KM (egca.conf \"km\": {\"dir\"}):\n"
+    "                          a custodian share (repeatable, M of them)\n"
+    "  --km-passphrase-file F  that KM's key passphrase\n"
     "\n"
     "options:\n"
     "  --dir DIR               data directory\n"
@@ -80,6 +91,8 @@ static const char help[] =
 struct args {
 	const char *dir, *csr, *serial, *state, *digest, *reason, *type;
 	const char *file, *media, *out, *passfile, *idem;
+	const char *enc_out, *env_out, *format;
+	struct cli_km km;
 	struct egca_app_new n;
 	int json, limit, offset;
 };
@@ -393,22 +406,51 @@ material(struct cli_env *env, struct cli_auth *au, const struct args *a,
 	return 0;
 }
 
+/* Base64 of a small binary as a JSON string. */
+static json_t *
+b64(const uint8_t *b, size_t len)
+{
+	char *t;
+	json_t *j;
+	int n;
+
+	if (len > 65536 || (t = malloc((len + 2) / 3 * 4 + 1)) == NULL)
+		return json_null();
+	n = EVP_EncodeBlock((unsigned char *)t, b, (int)len);
+	j = json_stringn(t, (size_t)n);
+	free(t);
+	return j;
+}
+
 /* Prints what an execution produced; writes the certificate (--out). */
 static int
 print_result(const struct args *a, const char *id, struct egca_app_rec *r,
     struct egca_app_result *res)
 {
-	struct egca_buf pem;
+	struct egca_buf pem, enc_pem;
 	json_t *j;
 	enum egca_err e = EGCA_OK;
 
 	egca_buf_init(&pem, 0);
+	egca_buf_init(&enc_pem, 0);
 	if (res->der != NULL &&
 	    (e = egca_pki_pem_encode(
 	         res->der, res->der_len, "CERTIFICATE", &pem)) != EGCA_OK)
 		goto out;
 	if (a->out != NULL && res->der != NULL &&
 	    (e = cli_write_out(a->out, pem.data, pem.len, 0644)) != EGCA_OK)
+		goto out;
+	if (res->enc_der != NULL &&
+	    (e = egca_pki_pem_encode(res->enc_der, res->enc_der_len,
+	         "CERTIFICATE", &enc_pem)) != EGCA_OK)
+		goto out;
+	if (a->enc_out != NULL && res->enc_der != NULL &&
+	    (e = cli_write_out(a->enc_out, enc_pem.data, enc_pem.len, 0644)) !=
+	        EGCA_OK)
+		goto out;
+	if (a->env_out != NULL && res->envelope != NULL &&
+	    (e = cli_write_out(a->env_out, res->envelope, res->envelope_len,
+	         0600)) != EGCA_OK)
 		goto out;
 	if (a->json) {
 		j = json_pack("{s:s, s:s, s:i, s:i}", "id", id, "state",
@@ -423,6 +465,22 @@ print_result(const struct args *a, const char *id, struct egca_app_rec *r,
 		if (res->der != NULL)
 			json_object_set_new(j, "certificate",
 			    json_stringn((const char *)pem.data, pem.len));
+		if (res->enc_serial[0])
+			json_object_set_new(
+			    j, "enc_serial", json_string(res->enc_serial));
+		if (res->enc_der != NULL)
+			json_object_set_new(j, "encryption_certificate",
+			    json_stringn(
+			        (const char *)enc_pem.data, enc_pem.len));
+		if (res->envelope != NULL)
+			json_object_set_new(j, "envelope",
+			    b64(res->envelope, res->envelope_len));
+		if (res->skf != NULL)
+			json_object_set_new(
+			    j, "envelope_skf", b64(res->skf, res->skf_len));
+		if (res->superseded[0])
+			json_object_set_new(
+			    j, "superseded", json_string(res->superseded));
 		cli_print_json(j);
 	} else {
 		printf("application %s: %s (%d of %d approvals)\n", id,
@@ -437,8 +495,23 @@ print_result(const struct args *a, const char *id, struct egca_app_rec *r,
 			printf("execution failed: %s\n", r->result_error);
 		if (a->out != NULL && res->der != NULL)
 			printf("certificate written to %s\n", a->out);
+		if (res->enc_serial[0])
+			printf("encryption certificate serial %s\n",
+			    res->enc_serial);
+		if (a->enc_out != NULL && res->enc_der != NULL)
+			printf("encryption certificate written to %s\n",
+			    a->enc_out);
+		if (res->superseded[0])
+			printf("superseded: certificate %s revoked\n",
+			    res->superseded);
+		if (res->envelope != NULL)
+			printf("envelope (GM/T 0009) %s\n",
+			    a->env_out != NULL
+			        ? a->env_out
+			        : "kept 30 days: egca app envelope ID --out F");
 	}
 out:
+	egca_buf_free(&enc_pem);
 	egca_buf_free(&pem);
 	return cli_fail(e);
 }
@@ -447,6 +520,7 @@ static int
 decide(struct cli_env *env, struct cli_auth *au, const struct args *a,
     const char *verb, const char *id)
 {
+	struct cli_km km = a->km;
 	struct egca_app_rec rec;
 	struct egca_app_result res;
 	struct cli_ra_ca ca;
@@ -481,6 +555,15 @@ decide(struct cli_env *env, struct cli_auth *au, const struct args *a,
 	if (may_execute &&
 	    (e = cli_ra_ca_open(env, rec.ca, a->passfile, &ca)) != EGCA_OK)
 		goto out;
+	/* The KM, for what needs it (dual, recover, revoke). */
+	if (may_execute &&
+	    (strcmp(rec.kind, "recover") == 0 ||
+	        strcmp(rec.kind, "revoke") == 0 ||
+	        (strcmp(rec.kind, "new") == 0 && rec.enc_profile != NULL))) {
+		if ((e = cli_km_open(&km, env->cfg, 1)) != EGCA_OK)
+			goto out;
+		ca.env.km = km.client;
+	}
 	egca_ra_app_rec_free(&rec);
 	memset(&rec, 0, sizeof(rec));
 	if (strcmp(verb, "approve") == 0)
@@ -497,12 +580,14 @@ decide(struct cli_env *env, struct cli_auth *au, const struct args *a,
 	egca_ra_app_result_free(&res);
 	egca_ra_app_rec_free(&rec);
 	cli_ra_ca_close(&ca);
+	cli_km_close(&km);
 	return rc;
 out:
 	rc = cli_fail(e);
 	egca_ra_app_result_free(&res);
 	egca_ra_app_rec_free(&rec);
 	cli_ra_ca_close(&ca);
+	cli_km_close(&km);
 	return rc;
 }
 
@@ -520,7 +605,30 @@ static const struct verb {
     {"approve", "app_approve", 1},
     {"reject", "app_reject", 1},
     {"execute", "app_execute", 1},
+    {"envelope", "app_envelope", 1},
 };
+
+/* egca app envelope ID [--format der|skf] --out FILE */
+static int
+app_envelope(struct cli_env *env, struct cli_auth *au, const struct args *a,
+    const char *id)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	char enc_serial[41];
+	int skf = a->format != NULL && strcmp(a->format, "skf") == 0;
+	enum egca_err e;
+
+	if ((e = egca_ra_app_envelope(&env->ctx, &au->p, id, skf, &data, &len,
+	         enc_serial)) == EGCA_OK)
+		e = cli_write_out(a->out, data, len, 0600);
+	free(data);
+	if (e != EGCA_OK)
+		return cli_fail(e);
+	printf("envelope (%s) of encryption certificate %s written to %s\n",
+	    skf ? "GM/T 0016 SKF" : "GM/T 0009 DER", enc_serial, a->out);
+	return 0;
+}
 
 static int
 check_args(const char *full, const struct args *a)
@@ -541,6 +649,14 @@ check_args(const char *full, const struct args *a)
 		    full);
 	if (strcmp(full, "reject") == 0 && a->reason == NULL)
 		return cli_usage_error("app", "reject needs --reason TEXT");
+	if (strcmp(full, "envelope") == 0 && a->out == NULL)
+		return cli_usage_error("app", "envelope needs --out FILE");
+	if (a->format != NULL &&
+	    (strcmp(full, "envelope") != 0 ||
+	        (strcmp(a->format, "der") != 0 &&
+	            strcmp(a->format, "skf") != 0)))
+		return cli_usage_error(
+		    "app", "--format der|skf goes with envelope");
 	return 0;
 }
 
@@ -571,6 +687,11 @@ cmd_app(int argc, char **argv)
 	    {"out", required_argument, NULL, 'o'},
 	    {"digest", required_argument, NULL, 'D'},
 	    {"passphrase-file", required_argument, NULL, 'p'},
+	    {"enc-out", required_argument, NULL, 0x301},
+	    {"envelope-out", required_argument, NULL, 0x302},
+	    {"format", required_argument, NULL, 0x303},
+	    {"km-share", required_argument, NULL, 0x304},
+	    {"km-passphrase-file", required_argument, NULL, 0x305},
 	    {"help", no_argument, NULL, 'h'},
 	    CLI_AUTH_OPTS,
 	    {NULL, 0, NULL, 0},
@@ -657,6 +778,21 @@ cmd_app(int argc, char **argv)
 		case 'p':
 			a.passfile = optarg;
 			break;
+		case 0x301:
+			a.enc_out = optarg;
+			break;
+		case 0x302:
+			a.env_out = optarg;
+			break;
+		case 0x303:
+			a.format = optarg;
+			break;
+		case 0x304:
+			e = cli_km_add_share(&a.km, optarg);
+			break;
+		case 0x305:
+			a.km.passfile = optarg;
+			break;
 		default:
 			if (!cli_opt_common(c, optarg, &a.dir, &a.json, &au))
 				return cli_usage_error("app", "unknown option");
@@ -690,6 +826,8 @@ cmd_app(int argc, char **argv)
 		rc = app_list(&env, &au, &a);
 	else if (strcmp(full, "show") == 0)
 		rc = app_show(&env, &au, &a, argv[pos]);
+	else if (strcmp(full, "envelope") == 0)
+		rc = app_envelope(&env, &au, &a, argv[pos]);
 	else if (strncmp(full, "material ", 9) == 0)
 		rc = material(&env, &au, &a, full + 9, argv[pos],
 		    v->nargs == 2 ? argv[pos + 1] : NULL);

@@ -15,6 +15,7 @@
 #include "egca/http.h"
 #include "egca/log.h"
 #include "egca/status.h"
+#include "cli/cli_km.h"
 
 static const char help[] =
     "usage: egca serve [--dir DIR] [options]\n"
@@ -36,6 +37,13 @@ static const char help[] =
     "                           its operator in\n"
     "  --threads N              connection threads (default: CPUs)\n"
     "  --access-log FILE        access log (default: standard error)\n"
+    "  --km-share FILE          a KM custodian's share file (repeatable),\n"
+    "                           for the in-process KM of egca.conf \"km\":\n"
+    "                           {\"dir\": ...}; M of them unseal it\n"
+    "  --km-passphrase-file F   that KM's key passphrase (default: prompt)\n"
+    "\n"
+    "With egca.conf \"km\" the RA executes dual-certificate applications,\n"
+    "recoveries and revocations of encryption certificates (docs/km.md).\n"
     "\n"
     "On SIGTERM/SIGINT it stops accepting, lets requests in flight finish\n"
     "(up to 10 s) and exits 0.\n";
@@ -161,6 +169,8 @@ cmd_serve(int argc, char **argv)
 	    {"tls-client-ca", required_argument, NULL, 'C'},
 	    {"threads", required_argument, NULL, 't'},
 	    {"access-log", required_argument, NULL, 'a'},
+	    {"km-share", required_argument, NULL, 's'},
+	    {"km-passphrase-file", required_argument, NULL, 'P'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -173,6 +183,7 @@ cmd_serve(int argc, char **argv)
 	struct egca_http_server *srv = NULL;
 	struct cli_env env;
 	struct ticker tk;
+	struct cli_km km;
 	pthread_t tick_th;
 	sigset_t set;
 	char addr[64], *pass = NULL, *tls_cert = NULL, *tls_key = NULL;
@@ -187,6 +198,7 @@ cmd_serve(int argc, char **argv)
 		return 0;
 	}
 	egca_http_config_default(&hc);
+	cli_km_init(&km);
 	strcpy(addr, "127.0.0.1");
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -215,6 +227,12 @@ cmd_serve(int argc, char **argv)
 			break;
 		case 'a':
 			log_file = optarg;
+			break;
+		case 's':
+			e = cli_km_add_share(&km, optarg);
+			break;
+		case 'P':
+			km.passfile = optarg;
 			break;
 		default:
 			return cli_usage_error("serve", "unknown option");
@@ -270,6 +288,9 @@ cmd_serve(int argc, char **argv)
 	if ((e = egca_store_pool_new(
 	         env.cfg->store_uri, hc.threads + 4, &pool)) != EGCA_OK)
 		goto out;
+	if ((e = cli_km_open(&km, env.cfg, hc.workers + 1)) != EGCA_OK)
+		goto out;
+	hc.km = km.client;
 
 	/* Signals go to sigwait below, never to a server thread. */
 	signal(SIGPIPE, SIG_IGN);
@@ -309,6 +330,7 @@ out:
 		pthread_cond_destroy(&tk.cv);
 	}
 	egca_audit_ticker_free(tk.audit);
+	cli_km_close(&km);
 	egca_store_pool_free(pool);
 	egca_status_free(status);
 	if (logf != NULL)

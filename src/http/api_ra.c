@@ -44,14 +44,14 @@ env_issuer(void *arg, const char *ca)
 	return egca_status_issuer(arg, ca);
 }
 
-/* Execution uses the running status service's open CAs; no KM here. */
+/* Execution uses the running status service's open CAs and its KM. */
 static void
 env_init(struct http_req *r, struct egca_ra_env *env)
 {
 	memset(env, 0, sizeof(*env));
 	env->issuer = env_issuer;
 	env->arg = r->app->status;
-	env->km = NULL;
+	env->km = r->app->km;
 }
 
 /* Answers j with no-store (and a Location when loc is given). */
@@ -69,6 +69,16 @@ static void
 fail(struct http_resp *out, const struct http_req *r, enum egca_err e,
     const char *const *names)
 {
+	/* Execution could not reach the KM (ra/ says "KM ..."): retry. */
+	if (e == EGCA_ERR_IO && strncmp(egca_err_detail(), "KM ", 3) == 0) {
+		http_problem(out, r, 503, "EGCA-KM-UNAVAILABLE", NULL,
+		    "the key management centre cannot be reached (%s): "
+		    "execute the application again later",
+		    egca_err_detail());
+		http_resp_header(out, "Retry-After", "30");
+		http_resp_header(out, "Cache-Control", "no-store");
+		return;
+	}
 	http_problem_field(out, r, e, names);
 	http_resp_header(out, "Cache-Control", "no-store");
 }
@@ -980,6 +990,51 @@ http_material_get(struct http_req *r, const struct egca_http_caller *caller,
 	free(meta.added_by);
 }
 
+/*
+ * GET /api/v1/applications/{id}/envelope?format=der|skf: the holder's
+ * encryption private key, enveloped to its signing key (der: GM/T 0009
+ * SM2EnvelopedKey, the default; skf: GM/T 0016 ENVELOPEDKEYBLOB).
+ */
+void
+http_app_envelope(struct http_req *r, const struct egca_http_caller *caller,
+    struct http_resp *out)
+{
+	static const char *const allowed[] = {"format", NULL};
+	struct http_query q;
+	struct egca_ctx ctx;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	char enc_serial[41], obj[96];
+	const char *fmt;
+	int skf;
+	enum egca_err e;
+
+	if (!query_only(r, allowed, &q, out))
+		return;
+	fmt = http_query_get(&q, "format");
+	if (fmt != NULL && strcmp(fmt, "der") != 0 && strcmp(fmt, "skf") != 0) {
+		http_problem(out, r, 400, "EGCA-BAD-PARAM", "format",
+		    "format: der (GM/T 0009 SM2EnvelopedKey) or skf (GM/T "
+		    "0016 ENVELOPEDKEYBLOB)");
+		http_resp_header(out, "Cache-Control", "no-store");
+		refused(r, caller, "app.envelope",
+		    object_of("app", r, obj, sizeof(obj)), out);
+		return;
+	}
+	skf = fmt != NULL && strcmp(fmt, "skf") == 0;
+	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
+		return;
+	e = egca_ra_app_envelope(
+	    &ctx, caller->principal, param(r, 0), skf, &data, &len, enc_serial);
+	if (!closed_ok(r, &ctx, e, allowed, out))
+		return;
+	http_resp_header(out, "Cache-Control", "no-store");
+	http_resp_header_str(out, "X-Encryption-Serial", enc_serial);
+	http_resp_header(out, "Content-Disposition",
+	    "attachment; filename=\"%s.%s\"", enc_serial, skf ? "skf" : "der");
+	http_resp_take(out, 200, "application/octet-stream", data, len);
+}
+
 /* ---- approvals and execution ---- */
 
 static const struct http_jfield approve_fields[] = {
@@ -991,8 +1046,48 @@ static const struct http_jfield reject_fields[] = {
 };
 static const char *const decide_names[] = {"digest", "reason", NULL};
 
+/* {"ca", "serial", "href", "pem"} of a certificate (der may be NULL). */
+static json_t *
+cert_json(
+    const char *ca, const char *serial, const uint8_t *der, size_t der_len)
+{
+	struct egca_buf pem;
+	char href[160];
+	json_t *c;
+
+	snprintf(href, sizeof(href), "/api/v1/certificates/%s/%s", ca ? ca : "",
+	    serial);
+	c = json_pack("{s:o, s:s, s:s}", "ca", http_json_str(ca), "serial",
+	    serial, "href", href);
+	if (c != NULL && der != NULL) {
+		egca_buf_init(&pem, 1 << 20);
+		if (egca_pki_pem_encode(der, der_len, "CERTIFICATE", &pem) ==
+		    EGCA_OK)
+			json_object_set_new(c, "pem",
+			    json_stringn((const char *)pem.data, pem.len));
+		egca_buf_free(&pem);
+	}
+	return c;
+}
+
+/* Base64 text of a small binary (an envelope, an SKF blob). */
+static json_t *
+b64_json(const uint8_t *b, size_t len)
+{
+	char *t;
+	json_t *j;
+
+	if (len > 65536 || (t = malloc((len + 2) / 3 * 4 + 1)) == NULL)
+		return json_null();
+	http_b64_encode(b, len, t);
+	j = json_string(t);
+	free(t);
+	return j;
+}
+
 /*
- * {id, state, approvals, required, certificate?, revocation_code?} after
+ * {id, state, approvals, required, certificate?, revocation_code?,
+ * encryption_certificate?, envelope?, envelope_skf?, superseded?} after
  * an approval or an execution.
  */
 static void
@@ -1001,10 +1096,8 @@ result_reply(struct http_req *r, const struct egca_ctx *ctx,
     const struct egca_app_result *res, struct http_resp *out)
 {
 	struct egca_app_rec rec;
-	struct egca_buf pem;
 	const char *ca;
-	char href[160];
-	json_t *j, *c;
+	json_t *j;
 	enum egca_err e;
 
 	memset(&rec, 0, sizeof(rec));
@@ -1016,22 +1109,22 @@ result_reply(struct http_req *r, const struct egca_ctx *ctx,
 	j = json_pack("{s:s, s:s, s:i, s:i, s:o}", "id", rec.id, "state",
 	    rec.state ? rec.state : "", "approvals", rec.approvals, "required",
 	    rec.required_approvals, "digest", http_json_str(rec.digest));
-	if (j != NULL && res->serial[0] != '\0') {
-		snprintf(href, sizeof(href), "/api/v1/certificates/%s/%s",
-		    ca ? ca : "", res->serial);
-		c = json_pack("{s:o, s:s, s:s}", "ca", http_json_str(ca),
-		    "serial", res->serial, "href", href);
-		if (c != NULL && res->der != NULL) {
-			egca_buf_init(&pem, 1 << 20);
-			if (egca_pki_pem_encode(res->der, res->der_len,
-			        "CERTIFICATE", &pem) == EGCA_OK)
-				json_object_set_new(c, "pem",
-				    json_stringn(
-				        (const char *)pem.data, pem.len));
-			egca_buf_free(&pem);
-		}
-		json_object_set_new(j, "certificate", c);
-	}
+	if (j != NULL && res->serial[0] != '\0')
+		json_object_set_new(j, "certificate",
+		    cert_json(ca, res->serial, res->der, res->der_len));
+	if (j != NULL && res->enc_serial[0] != '\0')
+		json_object_set_new(j, "encryption_certificate",
+		    cert_json(
+		        ca, res->enc_serial, res->enc_der, res->enc_der_len));
+	if (j != NULL && res->envelope != NULL)
+		json_object_set_new(
+		    j, "envelope", b64_json(res->envelope, res->envelope_len));
+	if (j != NULL && res->skf != NULL)
+		json_object_set_new(
+		    j, "envelope_skf", b64_json(res->skf, res->skf_len));
+	if (j != NULL && res->superseded[0] != '\0')
+		json_object_set_new(
+		    j, "superseded", json_string(res->superseded));
 	if (j != NULL && res->revocation_code[0] != '\0')
 		json_object_set_new(
 		    j, "revocation_code", json_string(res->revocation_code));

@@ -22,6 +22,7 @@ struct http_app {
 	struct egca_status *status;
 	struct egca_store_pool *pool;
 	struct http_metrics *metrics;
+	struct egca_km_client *km; /* NULL: no KM configured */
 };
 
 #define HTTP_MAX_HEADERS 8
@@ -405,6 +406,8 @@ void http_app_approve(
     struct http_req *, const struct egca_http_caller *, struct http_resp *);
 void http_app_reject(
     struct http_req *, const struct egca_http_caller *, struct http_resp *);
+void http_app_envelope(struct http_req *r,
+    const struct egca_http_caller *caller, struct http_resp *out);
 void http_app_execute(
     struct http_req *, const struct egca_http_caller *, struct http_resp *);
 void http_loss_report(

@@ -87,6 +87,8 @@ const struct http_route http_routes[] = {
         0},
     {"app_execute", "POST", "/api/v1/applications/*/execute", http_app_execute,
         1, 0},
+    {"app_envelope", "GET", "/api/v1/applications/*/envelope",
+        http_app_envelope, 0, 0},
     {"loss_report", "POST", "/api/v1/loss-reports", http_loss_report, 1, 0},
     {"loss_list", "GET", "/api/v1/loss-reports", http_loss_list, 0, 0},
     {"loss_confirm", "POST", "/api/v1/loss-reports/*/confirm",

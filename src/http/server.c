@@ -1007,6 +1007,7 @@ egca_http_start(const struct egca_http_config *cfg,
 	s->app.cfg = conf;
 	s->app.status = status;
 	s->app.pool = pool;
+	s->app.km = cfg->km;
 	s->tls = cfg->tls_cert_pem != NULL;
 	s->client_ca = cfg->tls_client_ca_pem != NULL;
 	if ((e = egca_crypto_rand(rnd, sizeof(rnd))) != EGCA_OK)

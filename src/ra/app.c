@@ -48,6 +48,9 @@ egca_ra_app_result_free(struct egca_app_result *r)
 	if (r == NULL)
 		return;
 	free(r->der);
+	free(r->enc_der);
+	free(r->envelope);
+	free(r->skf);
 	OPENSSL_cleanse(r->revocation_code, sizeof(r->revocation_code));
 	memset(r, 0, sizeof(*r));
 }
@@ -233,6 +236,56 @@ out:
 	return e;
 }
 
+/*
+ * recover names the ENCRYPTION certificate of a dual pair (the KM keys
+ * the escrowed key by it; it stays valid). The new signing certificate
+ * keeps the pair's subject and, by default, the profile of the pair's
+ * current signing certificate; its key must be new.
+ */
+static enum egca_err
+recover_check(const struct egca_ctx *ctx, const char *ca, const char *serial,
+    const struct egca_app_new *in, const struct egca_csr *csr, char **profile)
+{
+	struct egca_cert_rec cert;
+	struct egca_cert_info info;
+	char *sign = NULL;
+	enum egca_err e;
+
+	memset(&cert, 0, sizeof(cert));
+	memset(&info, 0, sizeof(info));
+	if (in->subject != NULL)
+		return egca_err_set(EGCA_ERR_INPUT,
+		    "subject: a recovery keeps the subject of the encryption "
+		    "certificate");
+	e = egca_store_pair_sign_of(ctx->st, ca, serial, NULL, &sign);
+	if (e == EGCA_ERR_NOTFOUND)
+		return egca_err_set(EGCA_ERR_INPUT,
+		    "serial: certificate %s is not the encryption certificate "
+		    "of a dual pair (recover names the encryption certificate "
+		    "whose key the KM keeps)",
+		    serial);
+	if (e != EGCA_OK ||
+	    (e = egca_store_cert_get(ctx->st, ca, sign, &cert)) != EGCA_OK ||
+	    (e = egca_pki_cert_info(cert.der, cert.der_len, &info)) != EGCA_OK)
+		goto out;
+	if (same_key(csr->spki, csr->spki_len, csr->pubkey, info.spki_der,
+	        info.spki_der_len)) {
+		e = egca_err_set(EGCA_ERR_POLICY,
+		    "csr: a recovery needs a new signing key; the CSR carries "
+		    "the key of signing certificate %s",
+		    sign);
+		goto out;
+	}
+	free(*profile);
+	if ((*profile = strdup(cert.profile)) == NULL)
+		e = egca_err_set(EGCA_ERR_NOMEM, "out of memory");
+out:
+	free(sign);
+	egca_pki_cert_info_free(&info);
+	egca_store_cert_rec_free(&cert);
+	return e;
+}
+
 struct submit_tx {
 	const struct egca_ctx *ctx;
 	const char *actor;
@@ -378,6 +431,10 @@ submit_check(const struct egca_ctx *ctx, const struct egca_principal *p,
 		return ra_prefix(e, "csr");
 	if (needs_serial &&
 	    (e = target_check(ctx, k, ca->name, serial, sub, *csr, profile)) !=
+	        EGCA_OK)
+		return e;
+	if (strcmp(k, "recover") == 0 &&
+	    (e = recover_check(ctx, ca->name, serial, in, *csr, profile)) !=
 	        EGCA_OK)
 		return e;
 	a->kind = (char *)(uintptr_t)k;

@@ -37,6 +37,8 @@
 #include <openssl/crypto.h>
 
 #include "egca/audit.h"
+#include "egca/km.h"
+#include "egca/log.h"
 #include "egca/pki.h"
 #include "ra/ra_int.h"
 
@@ -55,6 +57,12 @@ struct exec {
 	const char *code_serial; /* done(): the certificate of code_hash */
 	char new_serial[41];     /* issued(): the certificate stored */
 	int64_t now;
+	/* Dual certificates and recover (all optional): */
+	const char *pair_enc;       /* issued(): pair the new one with this */
+	char enc_serial[41];        /* audit: the encryption certificate */
+	const uint8_t *subject_der; /* issue(): this subject, byte for byte */
+	size_t subject_der_len;
+	int64_t not_before, not_after; /* issue(): this validity */
 };
 
 static enum egca_err
@@ -92,8 +100,9 @@ audit_done(struct egca_store *st, struct exec *x, const char *serial)
 	enum egca_err e;
 
 	snprintf(object, sizeof(object), "app/%s", x->app->id);
-	details = ra_details("{s:s, s:s*, s:s*}", "kind", x->app->kind,
-	    "serial", x->app->serial, "result_serial", serial);
+	details = ra_details("{s:s, s:s*, s:s*, s:s*}", "kind", x->app->kind,
+	    "serial", x->app->serial, "result_serial", serial, "enc_serial",
+	    x->enc_serial[0] != '\0' ? x->enc_serial : NULL);
 	e = ra_audit(st, x->actor, "app.execute", object, details);
 	free(details);
 	return e;
@@ -111,6 +120,13 @@ issued(struct egca_store *st, void *arg, const char *serial)
 	         st, x->app->ca, serial, x->code_hash, x->now)) != EGCA_OK ||
 	    (e = egca_store_ra_app_finish(st, x->app->id, x->final_state,
 	         serial, NULL, x->now)) != EGCA_OK)
+		return e;
+	/* recover: the new signing certificate joins the encryption one. */
+	if (x->pair_enc != NULL &&
+	    ((e = egca_store_pair_insert(st, x->app->ca, serial, x->pair_enc,
+	          x->app->id, x->now)) != EGCA_OK ||
+	        (e = egca_store_dual_set_sign(st, x->app->id, serial)) !=
+	            EGCA_OK))
 		return e;
 	if (strcmp(x->final_state, "executed") == 0)
 		return audit_done(st, x, serial);
@@ -168,7 +184,7 @@ issue(struct exec *x, struct egca_issuer *is,
     const struct egca_subscriber_rec *sub, struct egca_app_result *res)
 {
 	const struct egca_app_rec *a = x->app;
-	struct egca_csr *csr = NULL;
+	struct egca_csr *csr = NULL, named;
 	struct egca_cert_rec old;
 	struct egca_cert_info info;
 	struct egca_issue_req req;
@@ -235,6 +251,16 @@ issue(struct exec *x, struct egca_issuer *is,
 	req.department = sub->department;
 	req.hook = issued;
 	req.hook_arg = x;
+	if (x->subject_der != NULL) {
+		/* The pair's subject, copied, never re-encoded. */
+		named = *csr;
+		named.subject = x->subject_der;
+		named.subject_len = x->subject_der_len;
+		req.csr = &named;
+		req.subject = NULL;
+	}
+	req.not_before = x->not_before;
+	req.not_after = x->not_after;
 	if ((e = egca_ca_issue(x->ctx, is, &req, &ir)) != EGCA_OK)
 		goto out;
 	snprintf(res->serial, sizeof(res->serial), "%s", ir.serial);
@@ -294,6 +320,492 @@ out:
 	return e;
 }
 
+/* ---- Dual certificates and user key recovery (the KM) ---- */
+
+/* The CA as the KM's correspondent: its signer and certificate. */
+static enum egca_err
+km_sender(struct exec *x, struct egca_issuer *is, struct egca_ca_rec *ca,
+    struct egca_km_sender *s)
+{
+	enum egca_err e;
+
+	if ((e = egca_ca_get(x->ctx, x->app->ca, ca)) != EGCA_OK)
+		return e;
+	s->signer = egca_ca_issuer_get0_signer(is);
+	s->cert_der = ca->cert_der;
+	s->cert_der_len = ca->cert_der_len;
+	return EGCA_OK;
+}
+
+struct dual_put {
+	struct exec *x;
+	const struct egca_app_dual_rec *d;
+	const char *action; /* "apply", "restore" */
+};
+
+static enum egca_err
+dual_put_tx(struct egca_store *st, void *arg)
+{
+	struct dual_put *c = arg;
+	char object[64], *details;
+	enum egca_err e;
+
+	if ((e = egca_store_dual_insert(st, c->d)) != EGCA_OK)
+		return e;
+	snprintf(object, sizeof(object), "app/%s", c->x->app->id);
+	details = ra_details("{s:s, s:s, s:s}", "kind", c->x->app->kind, "km",
+	    c->action, "enc_serial", c->d->enc_serial);
+	e = ra_audit(st, c->x->actor, "app.km", object, details);
+	free(details);
+	return e;
+}
+
+/*
+ * The KM's answer for this application: from app_dual when an earlier
+ * attempt got it already, else asked now (apply for "new", restore for
+ * "recover") and kept in app_dual before any certificate is issued, so
+ * a retry never asks the KM twice for one key.
+ */
+static enum egca_err
+km_fetch(struct exec *x, const struct egca_ra_env *env, struct egca_issuer *is,
+    const struct egca_csr *csr, const uint8_t *subject, size_t subject_len,
+    const char *region, struct egca_app_dual_rec *d)
+{
+	const struct egca_app_rec *a = x->app;
+	struct egca_ca_rec ca;
+	struct egca_km_sender snd;
+	struct egca_km_apply_item item;
+	struct egca_km_key key;
+	struct dual_put c;
+	uint8_t serial[EGCA_SERIAL_LEN];
+	char hex[41];
+	int recover = strcmp(a->kind, "recover") == 0;
+	enum egca_err e;
+
+	memset(&ca, 0, sizeof(ca));
+	memset(&key, 0, sizeof(key));
+	e = egca_store_dual_get(x->ctx->st, a->id, d);
+	if (e != EGCA_ERR_NOTFOUND)
+		return e;
+	if (env == NULL || env->km == NULL)
+		return egca_err_set(EGCA_ERR_STATE,
+		    "%s needs the key management centre (KM), which is not "
+		    "configured here (egca.conf \"km\")",
+		    recover ? "key recovery" : "a dual certificate");
+	if ((e = km_sender(x, is, &ca, &snd)) != EGCA_OK)
+		goto out;
+	if (recover) {
+		snprintf(hex, sizeof(hex), "%s", a->serial);
+		e = egca_km_restore(
+		    env->km, &snd, hex, csr->spki, csr->spki_len, &key);
+	} else {
+		/* The KM keys the pair by the encryption certificate's
+		 * serial, so it is drawn before that certificate exists. */
+		if ((e = egca_ca_new_serial(serial)) != EGCA_OK)
+			goto out;
+		egca_ca_serial_hex(serial, sizeof(serial), hex);
+		memset(&item, 0, sizeof(item));
+		item.holder_spki = csr->spki;
+		item.holder_spki_len = csr->spki_len;
+		item.cert_no = hex;
+		item.subject = subject;
+		item.subject_len = subject_len;
+		item.not_before = x->not_before;
+		item.not_after = x->not_after;
+		item.ds_code = region;
+		e = egca_km_apply(env->km, &snd, &item, 1, &key);
+	}
+	if (e != EGCA_OK) {
+		e = egca_err_set(e, "KM %s (nothing issued): %s",
+		    recover ? "restore" : "apply", egca_err_detail());
+		goto out;
+	}
+	d->app = strdup(a->id);
+	d->ca = strdup(a->ca);
+	d->enc_serial = strdup(hex);
+	if (d->app == NULL || d->ca == NULL || d->enc_serial == NULL) {
+		e = egca_err_set(EGCA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	d->enc_spki = key.enc_spki;
+	d->enc_spki_len = key.enc_spki_len;
+	d->envelope = key.envelope;
+	d->envelope_len = key.envelope_len;
+	key.enc_spki = key.envelope = NULL;
+	d->created_at = x->now;
+	d->expires_at = x->now + (int64_t)EGCA_RA_ENVELOPE_DAYS * 86400;
+	c = (struct dual_put){x, d, recover ? "restore" : "apply"};
+	e = egca_store_tx(x->ctx->st, dual_put_tx, &c);
+out:
+	if (e != EGCA_OK)
+		egca_store_dual_clear(d);
+	egca_km_key_clear(&key);
+	egca_store_ca_rec_free(&ca);
+	return e;
+}
+
+/* The envelope of d into res, as DER and as the SKF blob. */
+static enum egca_err
+envelope_out(const struct egca_app_dual_rec *d, struct egca_app_result *res)
+{
+	struct egca_envelope env;
+	enum egca_err e;
+
+	snprintf(res->enc_serial, sizeof(res->enc_serial), "%s", d->enc_serial);
+	if (d->envelope == NULL)
+		return EGCA_OK;
+	if ((e = egca_envelope_parse(d->envelope, d->envelope_len, &env)) !=
+	        EGCA_OK ||
+	    (e = egca_envelope_skf_encode(&env, &res->skf, &res->skf_len)) !=
+	        EGCA_OK)
+		return e;
+	if ((res->envelope = malloc(d->envelope_len)) == NULL)
+		return egca_err_set(EGCA_ERR_NOMEM, "out of memory");
+	memcpy(res->envelope, d->envelope, d->envelope_len);
+	res->envelope_len = d->envelope_len;
+	return EGCA_OK;
+}
+
+/* The encryption certificate is stored: the pair is complete. */
+static enum egca_err
+enc_issued(struct egca_store *st, void *arg, const char *serial)
+{
+	struct exec *x = arg;
+	enum egca_err e;
+
+	if ((e = egca_store_pair_insert(st, x->app->ca, x->new_serial, serial,
+	         x->app->id, x->now)) != EGCA_OK ||
+	    (e = egca_store_dual_set_sign(st, x->app->id, x->new_serial)) !=
+	        EGCA_OK)
+		return e;
+	if (x->code_serial != NULL &&
+	    (e = egca_store_ra_code_put(st, x->app->ca, x->code_serial,
+	         x->code_hash, x->now)) != EGCA_OK)
+		return e;
+	if ((e = egca_store_ra_app_finish(st, x->app->id, "executed",
+	         x->new_serial, NULL, x->now)) != EGCA_OK)
+		return e;
+	return audit_done(st, x, x->new_serial);
+}
+
+/* The signing certificate stored by an earlier attempt, into res. */
+static enum egca_err
+sign_reload(struct exec *x, struct egca_app_result *res)
+{
+	struct egca_cert_rec cert;
+	char code[32];
+	enum egca_err e;
+
+	memset(&cert, 0, sizeof(cert));
+	if ((e = egca_store_cert_get(x->ctx->st, x->app->ca,
+	         x->app->result_serial, &cert)) != EGCA_OK ||
+	    (e = new_code(code, x->code_hash)) != EGCA_OK)
+		goto out;
+	/* The code of the attempt that failed was never shown. */
+	x->code_serial = x->app->result_serial;
+	snprintf(x->new_serial, sizeof(x->new_serial), "%s", cert.serial);
+	snprintf(res->serial, sizeof(res->serial), "%s", cert.serial);
+	res->der = cert.der;
+	res->der_len = cert.der_len;
+	cert.der = NULL;
+	snprintf(
+	    res->revocation_code, sizeof(res->revocation_code), "%s", code);
+out:
+	OPENSSL_cleanse(code, sizeof(code));
+	egca_store_cert_rec_free(&cert);
+	return e;
+}
+
+/*
+ * "new" with enc_profile: the KM first (nothing is issued when it
+ * refuses or cannot be reached), then the signing certificate from the
+ * CSR, then the encryption certificate for the KM's key under the serial
+ * the KM knows, with the signing certificate's subject (DER, copied) and
+ * validity. Recovery rule (docs/km.md): a failure after the KM answered
+ * leaves its answer in app_dual and, maybe, the signing certificate
+ * (result_serial); a retry issues only what is missing. If the
+ * encryption serial was reserved by a failed attempt it cannot be used
+ * again: the KM's key under it is revoked (archived) and a new one is
+ * asked for.
+ */
+static enum egca_err
+dual_new(struct exec *x, const struct egca_ra_env *env, struct egca_issuer *is,
+    const struct egca_subscriber_rec *sub, struct egca_app_result *res)
+{
+	const struct egca_app_rec *a = x->app;
+	struct egca_csr *csr = NULL, enc;
+	struct egca_profile *prof = NULL;
+	struct egca_app_dual_rec d;
+	struct egca_cert_info info;
+	struct egca_issue_req req;
+	struct egca_issue_result ir;
+	struct egca_ca_rec ca;
+	struct egca_km_sender snd;
+	uint8_t *subject = NULL, serial[20];
+	size_t subject_len = 0, serial_len;
+	EVP_PKEY *k = NULL;
+	int days, reserved, tries;
+	enum egca_err e;
+
+	memset(&d, 0, sizeof(d));
+	memset(&info, 0, sizeof(info));
+	memset(&ir, 0, sizeof(ir));
+	memset(&ca, 0, sizeof(ca));
+	memset(&enc, 0, sizeof(enc));
+	if ((e = egca_pki_csr_parse(a->csr_der, a->csr_len, &csr)) != EGCA_OK)
+		goto out;
+	if (a->subject != NULL) {
+		if ((e = egca_pki_name_parse(
+		         a->subject, &subject, &subject_len)) != EGCA_OK)
+			goto out;
+	} else {
+		if ((subject = malloc(csr->subject_len)) == NULL) {
+			e = egca_err_set(EGCA_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(subject, csr->subject, csr->subject_len);
+		subject_len = csr->subject_len;
+	}
+	if ((e = egca_pki_profile_load(
+	         x->ctx->cfg->profiles_dir, a->profile, &prof)) != EGCA_OK)
+		goto out;
+	days =
+	    a->validity_days ? a->validity_days : prof->default_validity_days;
+	x->not_before = x->now;
+	x->not_after = x->now + (int64_t)days * 86400;
+	for (tries = 0;; tries++) {
+		if ((e = km_fetch(x, env, is, csr, subject, subject_len,
+		         sub->region, &d)) != EGCA_OK)
+			goto out;
+		if ((e = egca_store_serial_is_reserved(x->ctx->st, a->ca,
+		         d.enc_serial, &reserved)) != EGCA_OK)
+			goto out;
+		if (!reserved)
+			break;
+		if (tries > 0) {
+			e = egca_err_set(EGCA_ERR_INTERNAL,
+			    "encryption serial %s is in use", d.enc_serial);
+			goto out;
+		}
+		/* A failed attempt burnt the serial: archive that key at the
+		 * KM (best effort) and ask for a new one. */
+		if (env->km != NULL && km_sender(x, is, &ca, &snd) == EGCA_OK &&
+		    egca_km_revoke(env->km, &snd, d.enc_serial) != EGCA_OK)
+			egca_log_warn("app=%s enc_serial=%s: the KM key of a "
+			              "burnt serial could not be revoked: %s",
+			    a->id, d.enc_serial, egca_err_detail());
+		egca_store_ca_rec_free(&ca);
+		memset(&ca, 0, sizeof(ca));
+		if ((e = egca_store_dual_delete(x->ctx->st, a->id)) != EGCA_OK)
+			goto out;
+		egca_store_dual_clear(&d);
+	}
+	snprintf(x->enc_serial, sizeof(x->enc_serial), "%s", d.enc_serial);
+	if (a->result_serial == NULL) {
+		x->final_state = "executing";
+		x->subject_der = subject;
+		x->subject_der_len = subject_len;
+		if ((e = issue(x, is, sub, res)) != EGCA_OK)
+			goto out;
+	} else if ((e = sign_reload(x, res)) != EGCA_OK)
+		goto out;
+	/* The encryption certificate: the signing one's subject DER and
+	 * validity, the KM's key, the serial the KM knows. */
+	if ((e = egca_pki_cert_info(res->der, res->der_len, &info)) !=
+	        EGCA_OK ||
+	    (e = egca_crypto_spki_decode(d.enc_spki, d.enc_spki_len, &k)) !=
+	        EGCA_OK ||
+	    (e = egca_crypto_key_check(k, &enc.key_alg, &enc.key_bits)) !=
+	        EGCA_OK ||
+	    (e = egca_hex_decode(
+	         d.enc_serial, serial, sizeof(serial), &serial_len)) != EGCA_OK)
+		goto out;
+	enc.subject = info.subject_der;
+	enc.subject_len = info.subject_der_len;
+	enc.spki = d.enc_spki;
+	enc.spki_len = d.enc_spki_len;
+	enc.pubkey = k;
+	memset(&req, 0, sizeof(req));
+	req.profile = a->enc_profile;
+	req.csr = &enc;
+	req.identity.uscc = sub->uscc;
+	req.identity.org_code = sub->org_code;
+	req.identity.id_card = sub->id_card;
+	req.region = sub->region;
+	req.subscriber = sub->id;
+	req.department = sub->department;
+	req.serial = serial;
+	req.serial_len = serial_len;
+	req.not_before = info.not_before;
+	req.not_after = info.not_after;
+	req.hook = enc_issued;
+	req.hook_arg = x;
+	if ((e = egca_ca_issue(x->ctx, is, &req, &ir)) != EGCA_OK)
+		goto out;
+	res->enc_der = ir.der;
+	res->enc_der_len = ir.der_len;
+	ir.der = NULL;
+	e = envelope_out(&d, res);
+out:
+	free(ir.der);
+	EVP_PKEY_free(k);
+	free(subject);
+	egca_pki_cert_info_free(&info);
+	egca_pki_profile_free(prof);
+	egca_store_dual_clear(&d);
+	egca_store_ca_rec_free(&ca);
+	egca_pki_csr_free(csr);
+	return e;
+}
+
+/* Revokes serial as superseded (4) and finishes the application. */
+static enum egca_err
+supersede_serial(struct exec *x, struct egca_issuer *is, const char *serial)
+{
+	enum egca_err e;
+
+	if (serial == NULL)
+		return egca_store_tx(x->ctx->st, done_tx, x);
+	e = egca_ca_cert_set_status_hook(
+	    x->ctx, is, x->app->ca, serial, EGCA_ACTION_REVOKE, 4, 0, done, x);
+	if (e == EGCA_ERR_STATE)
+		e = egca_store_tx(x->ctx->st, done_tx, x);
+	return e;
+}
+
+/*
+ * recover: the application names the ENCRYPTION certificate (the KM
+ * keys the escrowed pair by it, and it stays valid: same key). The KM
+ * re-envelopes its key to the CSR's new signing key; the new signing
+ * certificate gets the encryption certificate's subject (DER, copied);
+ * then the signing certificate paired before is revoked as superseded.
+ * Recovery rule as for update: the KM's answer is kept in app_dual, and
+ * an application with result_serial only supersedes.
+ */
+static enum egca_err
+recover(struct exec *x, const struct egca_ra_env *env, struct egca_issuer *is,
+    const struct egca_subscriber_rec *sub, struct egca_app_result *res)
+{
+	const struct egca_app_rec *a = x->app;
+	struct egca_csr *csr = NULL;
+	struct egca_cert_rec encc;
+	struct egca_cert_info info;
+	struct egca_app_dual_rec d;
+	char *old = NULL;
+	enum egca_err e;
+
+	memset(&encc, 0, sizeof(encc));
+	memset(&info, 0, sizeof(info));
+	memset(&d, 0, sizeof(d));
+	if ((e = owner_check(x)) != EGCA_OK ||
+	    (e = egca_store_cert_get(x->ctx->st, a->ca, a->serial, &encc)) !=
+	        EGCA_OK ||
+	    (e = egca_pki_cert_info(encc.der, encc.der_len, &info)) != EGCA_OK)
+		goto out;
+	if (strcmp(encc.status, "revoked") == 0) {
+		e = egca_err_set(EGCA_ERR_STATE,
+		    "serial: encryption certificate %s is revoked: its key is "
+		    "archived and not restored to the holder",
+		    a->serial);
+		goto out;
+	}
+	/* The signing certificate of the pair before this recovery. */
+	e = egca_store_pair_sign_of(
+	    x->ctx->st, a->ca, a->serial, a->result_serial, &old);
+	if (e == EGCA_ERR_NOTFOUND && a->result_serial != NULL)
+		e = EGCA_OK;
+	else if (e == EGCA_ERR_NOTFOUND)
+		e = egca_err_set(EGCA_ERR_NOTFOUND,
+		    "serial: %s is not the encryption certificate of a dual "
+		    "pair",
+		    a->serial);
+	if (e != EGCA_OK ||
+	    (e = egca_pki_csr_parse(a->csr_der, a->csr_len, &csr)) != EGCA_OK ||
+	    (e = km_fetch(x, env, is, csr, NULL, 0, sub->region, &d)) !=
+	        EGCA_OK)
+		goto out;
+	if (d.enc_spki_len != info.spki_der_len ||
+	    memcmp(d.enc_spki, info.spki_der, d.enc_spki_len) != 0) {
+		e = egca_err_set(EGCA_ERR_INTEGRITY,
+		    "KM restore: the key returned is not the key of "
+		    "encryption certificate %s",
+		    a->serial);
+		goto out;
+	}
+	snprintf(x->enc_serial, sizeof(x->enc_serial), "%s", a->serial);
+	if (a->result_serial == NULL) {
+		x->final_state = "executing";
+		x->subject_der = info.subject_der;
+		x->subject_der_len = info.subject_der_len;
+		x->pair_enc = a->serial;
+		if ((e = issue(x, is, sub, res)) != EGCA_OK)
+			goto out;
+	} else if ((e = sign_reload(x, res)) != EGCA_OK)
+		goto out;
+	if ((e = supersede_serial(x, is, old)) != EGCA_OK)
+		goto out;
+	if (old != NULL)
+		snprintf(res->superseded, sizeof(res->superseded), "%s", old);
+	e = envelope_out(&d, res);
+out:
+	free(old);
+	egca_store_dual_clear(&d);
+	egca_pki_cert_info_free(&info);
+	egca_store_cert_rec_free(&encc);
+	egca_pki_csr_free(csr);
+	return e;
+}
+
+/*
+ * revoke of an encryption certificate whose key the KM escrowed: the
+ * certificate is revoked first (never held up by the KM), then its key
+ * archived at the KM. Until the KM confirmed, the application is not
+ * "executed": a KM failure leaves it "failed" with the reason, and a
+ * retry finds the certificate revoked and asks the KM again. A key the
+ * KM has archived already (errNO revoked, EGCA_ERR_POLICY) counts as
+ * done.
+ */
+static enum egca_err
+revoke_enc(struct exec *x, const struct egca_ra_env *env,
+    struct egca_issuer *is, int reason)
+{
+	struct egca_ca_rec ca;
+	struct egca_km_sender snd;
+	enum egca_err e;
+
+	memset(&ca, 0, sizeof(ca));
+	snprintf(x->enc_serial, sizeof(x->enc_serial), "%s", x->app->serial);
+	e = egca_ca_cert_set_status_hook(x->ctx, is, x->app->ca, x->app->serial,
+	    EGCA_ACTION_REVOKE, reason, 0, NULL, NULL);
+	if (e != EGCA_OK && e != EGCA_ERR_STATE)
+		return e;
+	if (env == NULL || env->km == NULL)
+		return egca_err_set(EGCA_ERR_STATE,
+		    "certificate %s is revoked; archiving its key needs the "
+		    "key management centre (KM), which is not configured here: "
+		    "execute the application again where it is",
+		    x->app->serial);
+	if (is == NULL)
+		return egca_err_set(EGCA_ERR_STATE,
+		    "certificate %s is revoked; archiving its key at the KM "
+		    "needs CA %s open here (its key signs KM requests)",
+		    x->app->serial, x->app->ca);
+	if ((e = km_sender(x, is, &ca, &snd)) == EGCA_OK) {
+		e = egca_km_revoke(env->km, &snd, x->app->serial);
+		if (e == EGCA_ERR_POLICY)
+			e = EGCA_OK; /* archived already */
+		else if (e != EGCA_OK)
+			e = egca_err_set(e,
+			    "KM revoke (certificate %s is revoked, its key "
+			    "not yet archived): %s",
+			    x->app->serial, egca_err_detail());
+	}
+	egca_store_ca_rec_free(&ca);
+	if (e != EGCA_OK)
+		return e;
+	return egca_store_tx(x->ctx->st, done_tx, x);
+}
+
 static enum egca_err
 run(struct exec *x, const struct egca_ra_env *env,
     const struct egca_subscriber_rec *sub, struct egca_app_result *res)
@@ -307,21 +819,25 @@ run(struct exec *x, const struct egca_ra_env *env,
 
 	if (env != NULL && env->issuer != NULL)
 		is = env->issuer(env->arg, a->ca);
-	if (strcmp(a->kind, "recover") == 0)
-		return egca_err_set(EGCA_ERR_STATE,
-		    "key recovery needs the key management centre (KM)%s",
-		    env != NULL && env->km != NULL
-		        ? ", which this version cannot reach yet"
-		        : ", which is not configured");
+	if (strcmp(a->kind, "recover") == 0 ||
+	    (a->enc_profile != NULL && strcmp(a->kind, "new") == 0)) {
+		if (is == NULL)
+			return egca_err_set(EGCA_ERR_STATE,
+			    "CA %s is not open for issuance here (its key is "
+			    "not loaded)",
+			    a->ca);
+		if (strcmp(a->kind, "recover") == 0)
+			return recover(x, env, is, sub, res);
+		x->final_state = "executing";
+		return dual_new(x, env, is, sub, res);
+	}
 	if (strcmp(a->kind, "new") == 0 || strcmp(a->kind, "update") == 0 ||
 	    strcmp(a->kind, "extend") == 0) {
 		if (a->enc_profile != NULL)
 			return egca_err_set(EGCA_ERR_STATE,
-			    "dual certificates need the key management "
-			    "centre (KM)%s",
-			    env != NULL && env->km != NULL
-			        ? ", which this version cannot reach yet"
-			        : ", which is not configured");
+			    "enc_profile: a new encryption pair comes with a "
+			    "\"new\" application; an update keeps its "
+			    "encryption certificate (not done yet)");
 	} else {
 		status_change = 1;
 		if (strcmp(a->kind, "hold") == 0)
@@ -333,8 +849,19 @@ run(struct exec *x, const struct egca_ra_env *env,
 			return ra_prefix(EGCA_ERR_INPUT, "reason");
 	}
 	if (status_change) {
+		char *sign = NULL;
+
 		if ((e = owner_check(x)) != EGCA_OK)
 			return e;
+		/* An encryption certificate of a pair: its KM key too. */
+		if (act == EGCA_ACTION_REVOKE &&
+		    (e = egca_store_pair_sign_of(x->ctx->st, a->ca, a->serial,
+		         NULL, &sign)) != EGCA_ERR_NOTFOUND) {
+			free(sign);
+			if (e != EGCA_OK)
+				return e;
+			return revoke_enc(x, env, is, reason);
+		}
 		return egca_ca_cert_set_status_hook(
 		    x->ctx, is, a->ca, a->serial, act, reason, 0, done, x);
 	}
@@ -443,6 +970,102 @@ fail:
 			e = egca_err_set(e, "%s", detail);
 	}
 out:
+	egca_store_ra_app_clear(&a);
+	egca_store_ra_subscriber_clear(&sub);
+	return e;
+}
+
+struct envelope_tx {
+	const struct egca_ctx *ctx;
+	const struct egca_principal *p;
+	const char *id;
+	const char *format;
+	const char *enc_serial;
+};
+
+static enum egca_err
+envelope_tx(struct egca_store *st, void *arg)
+{
+	struct envelope_tx *c = arg;
+	char object[64], *details;
+	enum egca_err e;
+
+	snprintf(object, sizeof(object), "app/%s", c->id);
+	details = ra_details(
+	    "{s:s, s:s}", "format", c->format, "enc_serial", c->enc_serial);
+	e = ra_audit(
+	    st, ra_actor(c->ctx, c->p), "app.envelope", object, details);
+	free(details);
+	return e;
+}
+
+enum egca_err
+egca_ra_app_envelope(const struct egca_ctx *ctx, const struct egca_principal *p,
+    const char *id, int skf, uint8_t **out, size_t *out_len,
+    char enc_serial[41])
+{
+	static const char action[] = "app.envelope";
+	struct egca_app_rec a;
+	struct egca_subscriber_rec sub;
+	struct egca_app_dual_rec d;
+	struct egca_envelope env;
+	struct envelope_tx c;
+	char object[64];
+	int64_t now = (int64_t)time(NULL);
+	enum egca_err e;
+
+	*out = NULL;
+	*out_len = 0;
+	enc_serial[0] = '\0';
+	memset(&a, 0, sizeof(a));
+	memset(&sub, 0, sizeof(sub));
+	memset(&d, 0, sizeof(d));
+	snprintf(object, sizeof(object), "app/%.32s", id ? id : "");
+	if ((e = ra_need_user(p)) != EGCA_OK ||
+	    (e = ra_app_load(ctx->st, p, id, 0, &a, &sub)) != EGCA_OK)
+		goto refuse;
+	e = egca_store_dual_get(ctx->st, a.id, &d);
+	if (e == EGCA_ERR_NOTFOUND)
+		e = egca_err_set(EGCA_ERR_NOTFOUND,
+		    "application %s has no envelope (only a dual issuance or "
+		    "a recovery makes one)",
+		    a.id);
+	else if (e == EGCA_OK && strcmp(a.state, "executed") != 0)
+		e = egca_err_set(EGCA_ERR_STATE,
+		    "application %s is %s: the envelope is given once it is "
+		    "executed",
+		    a.id, a.state);
+	else if (e == EGCA_OK && (d.envelope == NULL || d.expires_at <= now))
+		e = egca_err_set(EGCA_ERR_STATE,
+		    "the envelope of application %s was kept %d days and is "
+		    "gone: apply for a recovery",
+		    a.id, EGCA_RA_ENVELOPE_DAYS);
+	if (e != EGCA_OK)
+		goto refuse;
+	if (skf) {
+		if ((e = egca_envelope_parse(
+		         d.envelope, d.envelope_len, &env)) != EGCA_OK ||
+		    (e = egca_envelope_skf_encode(&env, out, out_len)) !=
+		        EGCA_OK)
+			goto out;
+	} else {
+		*out = d.envelope;
+		*out_len = d.envelope_len;
+		d.envelope = NULL;
+	}
+	snprintf(enc_serial, 41, "%s", d.enc_serial);
+	c = (struct envelope_tx){
+	    ctx, p, a.id, skf ? "skf" : "der", d.enc_serial};
+	if ((e = egca_store_tx(ctx->st, envelope_tx, &c)) != EGCA_OK) {
+		free(*out);
+		*out = NULL;
+		*out_len = 0;
+	}
+	goto out;
+refuse:
+	e = ra_refuse(ctx, p, action, object, e);
+out:
+	egca_store_dual_clear(&d);
 	egca_store_ra_app_clear(&a);
 	egca_store_ra_subscriber_clear(&sub);
 	return e;
