@@ -122,11 +122,8 @@ http_operator_list(struct http_req *r, const struct egca_http_caller *caller,
 	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		return;
 	e = egca_auth_operator_list(&ctx, &l, &n);
-	http_ctx_close(r, &ctx);
-	if (e != EGCA_OK) {
-		http_problem_err(out, r, e);
+	if (!http_ctx_done(r, &ctx, e, out))
 		return;
-	}
 	items = json_array();
 	for (i = 0; i < n && items != NULL; i++)
 		json_array_append_new(items, operator_json(&l[i], r->now));
@@ -204,22 +201,17 @@ act(struct http_req *r, const struct egca_http_caller *caller,
 {
 	struct egca_ctx ctx;
 	const char *name;
-	json_t *doc = NULL;
 	enum egca_err e;
 
 	if ((name = name_param(r, out)) == NULL ||
-	    http_json_body(r, NULL, 0, &doc, out) != EGCA_OK)
+	    http_json_empty(r, out) != EGCA_OK)
 		return;
-	json_decref(doc);
 	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		return;
 	e = a == UNLOCK ? egca_auth_operator_unlock(&ctx, name)
 	                : egca_auth_operator_disable(&ctx, name, a == DISABLE);
-	http_ctx_close(r, &ctx);
-	if (e != EGCA_OK) {
-		http_problem_err(out, r, e);
+	if (!http_ctx_done(r, &ctx, e, out))
 		return;
-	}
 	http_resp_take(out, 204, NULL, NULL, 0);
 }
 
@@ -251,20 +243,15 @@ http_operator_reset(struct http_req *r, const struct egca_http_caller *caller,
 	struct egca_ctx ctx;
 	char otp[EGCA_AUTH_OTP_LEN + 1];
 	const char *name;
-	json_t *doc = NULL;
 	enum egca_err e;
 
 	if ((name = name_param(r, out)) == NULL ||
-	    http_json_body(r, NULL, 0, &doc, out) != EGCA_OK)
+	    http_json_empty(r, out) != EGCA_OK)
 		return;
-	json_decref(doc);
 	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		return;
 	e = egca_auth_operator_reset(&ctx, name, otp);
-	http_ctx_close(r, &ctx);
-	if (e != EGCA_OK) {
-		http_problem_err(out, r, e);
+	if (!http_ctx_done(r, &ctx, e, out))
 		return;
-	}
 	otp_reply(out, 200, name, otp);
 }

@@ -141,12 +141,10 @@ http_session_logout(struct http_req *r, const struct egca_http_caller *caller,
     struct http_resp *out)
 {
 	struct egca_ctx ctx;
-	json_t *doc = NULL;
 	enum egca_err e;
 
-	if (http_json_body(r, NULL, 0, &doc, out) != EGCA_OK)
+	if (http_json_empty(r, out) != EGCA_OK)
 		return;
-	json_decref(doc);
 	/* A token or certificate caller has no session to end. */
 	if (r->session_cookie != NULL &&
 	    caller->principal->session[0] != '\0') {
@@ -220,21 +218,16 @@ http_me_totp_enroll(struct http_req *r, const struct egca_http_caller *caller,
 {
 	struct egca_ctx ctx;
 	char secret[128], uri[512];
-	json_t *doc = NULL;
 	enum egca_err e;
 
-	if (http_json_body(r, NULL, 0, &doc, out) != EGCA_OK)
+	if (http_json_empty(r, out) != EGCA_OK)
 		return;
-	json_decref(doc);
 	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		return;
 	e = egca_auth_totp_enroll(&ctx, caller->principal->name, secret,
 	    sizeof(secret), uri, sizeof(uri));
-	http_ctx_close(r, &ctx);
-	if (e != EGCA_OK) {
-		http_problem_err(out, r, e);
+	if (!http_ctx_done(r, &ctx, e, out))
 		return;
-	}
 	no_store(out);
 	http_resp_json(out, 201,
 	    json_pack("{s:s, s:s}", "secret", secret, "otpauth_uri", uri));
@@ -374,11 +367,8 @@ http_token_list(struct http_req *r, const struct egca_http_caller *caller,
 	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		return;
 	e = egca_auth_token_list(&ctx, owner, &l, &n);
-	http_ctx_close(r, &ctx);
-	if (e != EGCA_OK) {
-		http_problem_err(out, r, e);
+	if (!http_ctx_done(r, &ctx, e, out))
 		return;
-	}
 	items = json_array();
 	for (i = 0; i < n && items != NULL; i++)
 		json_array_append_new(items, token_json(&l[i]));
@@ -392,12 +382,10 @@ http_token_revoke(struct http_req *r, const struct egca_http_caller *caller,
     struct http_resp *out)
 {
 	struct egca_ctx ctx;
-	json_t *doc = NULL;
 	enum egca_err e;
 
-	if (http_json_body(r, NULL, 0, &doc, out) != EGCA_OK)
+	if (http_json_empty(r, out) != EGCA_OK)
 		return;
-	json_decref(doc);
 	if (r->nparam != 1) {
 		http_problem(
 		    out, r, 404, "EGCA-NOT-FOUND", NULL, "no such token");
@@ -406,10 +394,7 @@ http_token_revoke(struct http_req *r, const struct egca_http_caller *caller,
 	if (http_ctx_open(r, caller, &ctx, out) != EGCA_OK)
 		return;
 	e = egca_auth_token_revoke(&ctx, caller->principal, r->param[0]);
-	http_ctx_close(r, &ctx);
-	if (e != EGCA_OK) {
-		http_problem_err(out, r, e);
+	if (!http_ctx_done(r, &ctx, e, out))
 		return;
-	}
 	http_resp_take(out, 204, NULL, NULL, 0);
 }

@@ -35,6 +35,28 @@ http_ctx_close(struct http_req *r, struct egca_ctx *ctx)
 	ctx->st = NULL;
 }
 
+int
+http_ctx_done(struct http_req *r, struct egca_ctx *ctx, enum egca_err e,
+    struct http_resp *out)
+{
+	http_ctx_close(r, ctx);
+	if (e == EGCA_OK)
+		return 1;
+	http_problem_err(out, r, e);
+	return 0;
+}
+
+enum egca_err
+http_json_empty(const struct http_req *r, struct http_resp *out)
+{
+	json_t *doc;
+	enum egca_err e;
+
+	if ((e = http_json_body(r, NULL, 0, &doc, out)) == EGCA_OK)
+		json_decref(doc);
+	return e;
+}
+
 json_t *
 http_json_str(const char *s)
 {

@@ -215,6 +215,15 @@ EGCA_MUST_CHECK enum egca_err http_ctx_open(struct http_req *r,
     const struct egca_http_caller *caller, struct egca_ctx *ctx,
     struct http_resp *out);
 void http_ctx_close(struct http_req *r, struct egca_ctx *ctx);
+/*
+ * http_ctx_close, then after a service error e answers it
+ * (http_problem_err) and returns 0; 1 when e is EGCA_OK.
+ */
+int http_ctx_done(struct http_req *r, struct egca_ctx *ctx, enum egca_err e,
+    struct http_resp *out);
+/* A body without members, or none (http_json_body with no fields). */
+EGCA_MUST_CHECK enum egca_err http_json_empty(
+    const struct http_req *r, struct http_resp *out);
 /* JSON values (new references): s or null; s or null also for ""; */
 json_t *http_json_str(const char *s);
 json_t *http_json_text(const char *s);
