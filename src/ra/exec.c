@@ -990,6 +990,10 @@ envelope_tx(struct egca_store *st, void *arg)
 	char object[64], *details;
 	enum egca_err e;
 
+	/* Envelopes past their days are dropped from the store here. */
+	if ((e = egca_store_dual_expire(st, (int64_t)time(NULL), NULL)) !=
+	    EGCA_OK)
+		return e;
 	snprintf(object, sizeof(object), "app/%s", c->id);
 	details = ra_details(
 	    "{s:s, s:s}", "format", c->format, "enc_serial", c->enc_serial);
