@@ -226,6 +226,28 @@ int cmd_km(int argc, char **argv);
  */
 int cli_verb(int *argc, char ***argv, const char *help, const char **verb);
 
+/* The verbs of a command, each with the policy action it needs. */
+struct cli_verb_row {
+	const char *verb;   /* "list", or "<group> <sub>" */
+	const char *action; /* a policy action (src/auth/policy.c) */
+	int nargs;          /* positional arguments after the verb */
+};
+struct cli_verbs {
+	const char *cmd; /* "app" */
+	const struct cli_verb_row *row;
+	size_t n;
+	const char *group; /* a verb followed by a sub-verb ("material") */
+	const char *subs;  /* its sub-verbs, for the usage error */
+};
+/*
+ * The row of verb, or for the group verb of "<group> <sub>" with sub
+ * the argument at argv[*pos] (*pos moves past it); its full name into
+ * full. NULL after a usage error.
+ */
+const struct cli_verb_row *cli_verb_row(const struct cli_verbs *vs,
+    const char *verb, int argc, char **argv, int *pos, char *full,
+    size_t full_len);
+
 /* True when argv holds -h or --help (before "--"). */
 int cli_wants_help(int argc, char **argv);
 

@@ -591,11 +591,7 @@ out:
 	return rc;
 }
 
-static const struct verb {
-	const char *verb;
-	const char *action;
-	int nargs;
-} verbs[] = {
+static const struct cli_verb_row verbs[] = {
     {"submit", "app_submit", 0},
     {"list", "app_list", 0},
     {"show", "app_get", 1},
@@ -607,6 +603,8 @@ static const struct verb {
     {"execute", "app_execute", 1},
     {"envelope", "app_envelope", 1},
 };
+static const struct cli_verbs app_verbs = {"app", verbs,
+    sizeof(verbs) / sizeof(verbs[0]), "material", "add, list or get"};
 
 /* egca app envelope ID [--format der|skf] --out FILE */
 static int
@@ -699,10 +697,9 @@ cmd_app(int argc, char **argv)
 	struct args a;
 	struct cli_auth au;
 	struct cli_env env;
-	const struct verb *v = NULL;
+	const struct cli_verb_row *v;
 	const char *verb;
 	char full[64];
-	size_t i;
 	int c, rc, pos;
 	enum egca_err e = EGCA_OK;
 
@@ -801,18 +798,9 @@ cmd_app(int argc, char **argv)
 			return cli_fail(e);
 	}
 	pos = optind;
-	snprintf(full, sizeof(full), "%s", verb);
-	if (strcmp(verb, "material") == 0) {
-		if (pos >= argc)
-			return cli_usage_error(
-			    "app", "material needs add, list or get");
-		snprintf(full, sizeof(full), "material %s", argv[pos++]);
-	}
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(verbs[i].verb, full) == 0)
-			v = &verbs[i];
-	if (v == NULL)
-		return cli_usage_error("app", "unknown verb '%s'", full);
+	if ((v = cli_verb_row(&app_verbs, verb, argc, argv, &pos, full,
+	         sizeof(full))) == NULL)
+		return EGCA_ERR_USAGE;
 	if (argc - pos != v->nargs)
 		return cli_usage_error("app", "%s takes %d argument%s", full,
 		    v->nargs, v->nargs == 1 ? "" : "s");

@@ -422,11 +422,7 @@ op_token(struct cli_env *env, struct cli_auth *au, const struct args *a,
 }
 
 /* Verb, HTTP route name checked against the policy, positional args. */
-static const struct verb {
-	const char *verb;
-	const char *action;
-	int nargs;
-} verbs[] = {
+static const struct cli_verb_row verbs[] = {
     {"passwd", "me_password", 0},
     {"totp-enroll", "me_totp_enroll", 0},
     {"totp-confirm", "me_totp_confirm", 1},
@@ -444,6 +440,8 @@ static const struct verb {
     {"token list", "token_list", 0},
     {"token revoke", "token_revoke", 1},
 };
+static const struct cli_verbs operator_verbs = {"operator", verbs,
+    sizeof(verbs) / sizeof(verbs[0]), "token", "create, list or revoke"};
 
 int
 cmd_operator(int argc, char **argv)
@@ -470,10 +468,9 @@ cmd_operator(int argc, char **argv)
 	struct args a;
 	struct cli_auth au;
 	struct cli_env env;
-	const struct verb *v = NULL;
+	const struct cli_verb_row *v;
 	const char *verb, *arg = NULL;
 	char full[64];
-	size_t i;
 	int c, rc, pos;
 
 	if ((rc = cli_verb(&argc, &argv, help, &verb)) >= 0)
@@ -525,18 +522,9 @@ cmd_operator(int argc, char **argv)
 		}
 	}
 	pos = optind;
-	snprintf(full, sizeof(full), "%s", verb);
-	if (strcmp(verb, "token") == 0) {
-		if (pos >= argc)
-			return cli_usage_error(
-			    "operator", "token needs create, list or revoke");
-		snprintf(full, sizeof(full), "token %s", argv[pos++]);
-	}
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(verbs[i].verb, full) == 0)
-			v = &verbs[i];
-	if (v == NULL)
-		return cli_usage_error("operator", "unknown verb '%s'", full);
+	if ((v = cli_verb_row(&operator_verbs, verb, argc, argv, &pos, full,
+	         sizeof(full))) == NULL)
+		return EGCA_ERR_USAGE;
 	if (argc - pos != v->nargs)
 		return cli_usage_error("operator", "%s takes %s", full,
 		    v->nargs ? "one argument" : "no argument");

@@ -77,6 +77,28 @@ cli_verb(int *argc, char ***argv, const char *help, const char **verb)
 	return -1;
 }
 
+const struct cli_verb_row *
+cli_verb_row(const struct cli_verbs *vs, const char *verb, int argc,
+    char **argv, int *pos, char *full, size_t full_len)
+{
+	size_t i;
+
+	snprintf(full, full_len, "%s", verb);
+	if (strcmp(verb, vs->group) == 0) {
+		if (*pos >= argc) {
+			cli_usage_error(
+			    vs->cmd, "%s needs %s", vs->group, vs->subs);
+			return NULL;
+		}
+		snprintf(full, full_len, "%s %s", vs->group, argv[(*pos)++]);
+	}
+	for (i = 0; i < vs->n; i++)
+		if (strcmp(vs->row[i].verb, full) == 0)
+			return &vs->row[i];
+	cli_usage_error(vs->cmd, "unknown verb '%s'", full);
+	return NULL;
+}
+
 const char *
 cli_dir(const char *opt)
 {
