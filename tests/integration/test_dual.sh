@@ -17,7 +17,10 @@
 # - a revoke application of the encryption certificate: the KM's key
 #   revoked and kept (its store);
 # - the KM sealed (409), then down (503): the dual application fails,
-#   no certificate is issued.
+#   no certificate is issued; back up, the retry issues the pair;
+# - the single-node KM ("km": {"dir"}) opened by egca app approve /
+#   execute with --km-share: one share leaves it sealed (nothing
+#   issued), two issue the pair; egca app envelope --format skf.
 . "$(dirname "$0")/lib.sh"
 
 cd "$T" || exit 1
@@ -380,6 +383,50 @@ if km_start "$KM_PORT"; then
 else
 	fail "egca km serve did not restart on $KM_PORT"
 fi
+
+# ---- the single-node KM: in the CLI's process (egca app --km-share) ----
+check "the KM service stops (the CLI opens its directory itself)" km_stop
+python3 - "$d/egca.conf" "$k" <<'PY'
+import json, sys
+p, k = sys.argv[1:]
+c = json.load(open(p))
+c["km"] = {"dir": k}
+json.dump(c, open(p, "w"), indent=2)
+PY
+sm2_csr "$T/holder_sign4.key" "$T/c4.csr" "$SUBJ" 2>/dev/null
+submit token:opa "$(json kind new subscriber "$SUB" profile gov-sign enc_profile gov-enc csr "@$T/c4.csr")"
+want "dual for the in-process KM: submitted" "$ST" 201
+c3=$(count_certs)
+CLI_AUTH="--dir $d --token-file $OPDIR/rva.token"
+# shellcheck disable=SC2086
+expect_exit 8 "egca app approve with one share of two: the KM stays sealed" \
+	eg app approve "$APP" $CLI_AUTH --digest "$DIGEST" --passphrase-file "$PASSFILE" \
+	--km-share "$S1" --km-passphrase-file "$PASSFILE"
+expect_out "sealed" "  ... saying so"
+want "  ... no certificate issued" "$(count_certs)" "$c3"
+# shellcheck disable=SC2086
+expect_exit 0 "egca app execute with two shares: both certificates" \
+	eg app execute "$APP" $CLI_AUTH --passphrase-file "$PASSFILE" --km-share "$S1" \
+	--km-share "$S2" --km-passphrase-file "$PASSFILE" --out "$T/sign4.pem" \
+	--enc-out "$T/enc4.pem" --envelope-out "$T/env4.der" --json
+cp "$T/out" "$T/exec4.json"
+want "  ... executed" "$(jfield "$T/exec4.json" 'd["state"]')" executed
+want "  ... two certificates" "$(count_certs)" $((c3 + 2))
+subject_der "$T/sign4.pem" "$T/sign4.subj" && subject_der "$T/enc4.pem" "$T/enc4.subj"
+cmp -s "$T/sign4.subj" "$T/enc4.subj" && pass "  ... the subject DER is byte-identical" ||
+	fail "  ... subject DER differs"
+expect_exit 0 "  ... the envelope opens with the holder's key" eg envelope open \
+	--key "$T/holder_sign4.key" --in "$T/env4.der" --cert "$T/enc4.pem" --out "$T/enc4.key"
+jfield "$T/exec4.json" 'd["envelope"]' | base64 -d >"$T/env4-json.der"
+check "  ... the JSON's envelope is the same" cmp "$T/env4.der" "$T/env4-json.der"
+expect_exit 0 "egca app envelope --format skf" eg app envelope "$APP" --dir "$d" \
+	--token-file "$OPDIR/opa.token" --format skf --out "$T/env4.skf"
+expect_exit 0 "  ... opens" eg envelope open --key "$T/holder_sign4.key" --in "$T/env4.skf" \
+	--format skf --cert "$T/enc4.pem" --out "$T/enc4-skf.key"
+[ "$(priv_hex "$T/enc4.key")" = "$(priv_hex "$T/enc4-skf.key")" ] && pass "  ... to the same key" ||
+	fail "  ... another key"
+expect_exit 2 "egca app envelope without --out" eg app envelope "$APP" --dir "$d" \
+	--token-file "$OPDIR/opa.token"
 
 check "the CA's audit chain verifies" eg audit verify --dir "$d"
 check "the KM's audit chain verifies" eg audit verify --dir "$k"
