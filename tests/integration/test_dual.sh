@@ -122,7 +122,9 @@ submit() {
 # ---- the CA ----
 check "an SM2 CA" init_ca "$d" --alg sm2 --subject "C=CN,O=Dual Test CA,CN=Dual Test Root"
 eg ca export --dir "$d" --out "$T/ca.pem"
-CA_PG_DB=$PG_DB # store_uri below makes the KM's database (PG_DB)
+# store_uri runs in a subshell here (its PG_DB is lost): the test drops
+# the databases of both stores itself at exit.
+CA_STORE=$(sed -n 's/.*"store": *"\(.*\)".*/\1/p' "$d/egca.conf")
 
 # ---- the KM: ceremony, TLS, serve, unseal, operators, trust ----
 KM_STORE=$(store_uri)
@@ -168,8 +170,13 @@ km_stop() {
 	return $rc
 }
 drop_ca_db() {
-	[ -n "$CA_PG_DB" ] && psql -q "$EGCA_PG_URI" \
-		-c "DROP DATABASE IF EXISTS $CA_PG_DB" >/dev/null 2>&1
+	local u db
+	[ "$EGCA_BACKEND" = postgres ] || return 0
+	for u in "$CA_STORE" "$KM_STORE"; do
+		db=$(echo "$u" | sed -n 's#^postgres[a-z]*://[^/]*/\([a-z0-9_]*\).*#\1#p')
+		[ -n "$db" ] && psql -q "$EGCA_PG_URI" \
+			-c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
+	done
 	return 0
 }
 trap 'km_stop; serve_stop; drop_ca_db; cleanup' EXIT
@@ -427,6 +434,25 @@ expect_exit 0 "  ... opens" eg envelope open --key "$T/holder_sign4.key" --in "$
 	fail "  ... another key"
 expect_exit 2 "egca app envelope without --out" eg app envelope "$APP" --dir "$d" \
 	--token-file "$OPDIR/opa.token"
+
+# ---- egca.conf "km": refused when malformed, naming it ----
+cp "$d/egca.conf" "$T/egca.conf.good"
+bad_km() { # DESC JSON
+	python3 - "$d/egca.conf" "$2" <<'PY'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["km"] = json.loads(sys.argv[2])
+json.dump(c, open(p, "w"), indent=2)
+PY
+	expect_exit 3 "egca.conf km $1: refused" eg audit verify --dir "$d"
+	expect_out "km" "  ... naming km"
+	cp "$T/egca.conf.good" "$d/egca.conf"
+}
+bad_km "with both url and dir" '{"url": "https://127.0.0.1:1", "dir": "/tmp", "client_cert": "a", "client_key": "b", "ca_bundle": "c", "km_cert": "d"}'
+bad_km "url without the TLS files" '{"url": "https://127.0.0.1:1"}'
+bad_km "http:// url" '{"url": "http://127.0.0.1:1", "client_cert": "a", "client_key": "b", "ca_bundle": "c", "km_cert": "d"}'
+bad_km "unknown member" '{"dir": "/tmp", "colour": "red"}'
 
 check "the CA's audit chain verifies" eg audit verify --dir "$d"
 check "the KM's audit chain verifies" eg audit verify --dir "$k"
