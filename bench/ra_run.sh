@@ -43,11 +43,13 @@ run_backend() {
 		. "$SRC/tests/integration/lib.sh"
 		D=$T/ca
 		init_ca "$D" --subject "C=CN,O=Bench,CN=Bench SM2 CA" >/dev/null
-		serve_start "$D" --threads 4 --workers 2 >/dev/null
+		serve_start "$D" --threads 4 >/dev/null
 		op_bootstrap "$D" >/dev/null
 		op_new sysadm sysadmin >/dev/null
 		api token:sysadm POST /api/v1/points \
 			'{"id":"bench-point","name":"Bench point","home_region":"110000"}' >/dev/null
+		api token:sysadm POST /api/v1/points/bench-point/regions \
+			'{"region":"110000"}' >/dev/null
 		op_new raop ra-operator --point bench-point >/dev/null
 		: >"$T/reviewers"
 		for i in $(seq 1 "$REVIEWERS"); do
@@ -55,9 +57,9 @@ run_backend() {
 			echo >>"$T/reviewers"
 		done
 		api token:raop POST /api/v1/subscribers \
-			'{"type":"enterprise","name":"Bench Org","uscc":"91110108MA01A0QX6E","region":"110108"}' >/dev/null
+			'{"type":"enterprise","name":"Bench Org","uscc":"91110108MA01A0QX89","region":"110108"}' >/dev/null
 		sub=$(jfield "$T/body" 'd["id"]')
-		[ -n "$sub" ] || { echo "no subscriber: $(cat "$T/body")" >&2; exit 1; }
+		[ -n "$sub" ] || { echo "bench: no subscriber: $(cat "$T/body")" >&2; exit 1; }
 		port=${U##*:}
 		"$BUILD/bench_ra" --port "$port" --subscriber "$sub" \
 			--profile org-sign -n "$N" --submitters "$SUBMITTERS" \
