@@ -589,7 +589,8 @@ dual_new(struct exec *x, const struct egca_ra_env *env, struct egca_issuer *is,
 		}
 		/* A failed attempt burnt the serial: archive that key at the
 		 * KM (best effort) and ask for a new one. */
-		if (env->km != NULL && km_sender(x, is, &ca, &snd) == EGCA_OK &&
+		if (env != NULL && env->km != NULL &&
+		    km_sender(x, is, &ca, &snd) == EGCA_OK &&
 		    egca_km_revoke(env->km, &snd, d.enc_serial) != EGCA_OK)
 			egca_log_warn("app=%s enc_serial=%s: the KM key of a "
 			              "burnt serial could not be revoked: %s",
@@ -782,7 +783,8 @@ revoke_enc(struct exec *x, const struct egca_ra_env *env,
 	if (env == NULL || env->km == NULL)
 		return egca_err_set(EGCA_ERR_STATE,
 		    "certificate %s is revoked; archiving its key needs the "
-		    "key management centre (KM), which is not configured here: "
+		    "key management centre (KM), not open here (egca.conf "
+		    "\"km\"; egca app opens it with --passphrase-file): "
 		    "execute the application again where it is",
 		    x->app->serial);
 	if (is == NULL)
