@@ -347,7 +347,7 @@ recover_and_revoke(void **state)
 	struct fx *fx = *state;
 	struct egca_app_result res, rec;
 	struct egca_app_new a;
-	EVP_PKEY *key, *key2, *pair = NULL, *pair2 = NULL;
+	EVP_PKEY *key, *key2, *pair = NULL, *pair2 = NULL, *none = NULL;
 	uint8_t *csr;
 	size_t csr_len, revoked;
 	char sub[33], app[33], d[65], st[16];
@@ -400,8 +400,9 @@ recover_and_revoke(void **state)
 	OK(egca_envelope_open(key, res.envelope, res.envelope_len, &pair));
 	assert_true(egca_crypto_key_public_equal(pair, pair2));
 	assert_int_equal(
-	    egca_envelope_open(key, rec.envelope, rec.envelope_len, &pair2),
+	    egca_envelope_open(key, rec.envelope, rec.envelope_len, &none),
 	    EGCA_ERR_AUTH);
+	assert_null(none);
 	assert_int_equal(km_keys(NULL, NULL), 1);
 
 	/* revoke the encryption certificate: its KM key archived. */
