@@ -172,6 +172,17 @@ http_problem(struct http_resp *out, const struct http_req *r, unsigned status,
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
+	/*
+	 * A detail may quote the client's bytes (a JSON parser's message,
+	 * a truncated multi-byte character): JSON needs UTF-8, so anything
+	 * else is masked rather than losing the whole answer.
+	 */
+	if (!http_utf8_valid(detail, strlen(detail)))
+		for (char *c = detail; *c != '\0'; c++)
+			if ((unsigned char)*c >= 0x80)
+				*c = '?';
+	if (param != NULL && !http_utf8_valid(param, strlen(param)))
+		param = "?";
 	snprintf(type, sizeof(type), "urn:egca:problem:%s", code);
 	j = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title",
 	    http_status_text(status), "status", (int)status, "detail", detail,
