@@ -31,6 +31,11 @@
  *       the KM trusts: DIR/ca.key (unencrypted) and DIR/ca.der. For
  *       `egca km serve` (bench/km_run.sh).
  *
+ *   bench_km trust KMDIR CERT
+ *       Puts the CA certificate CERT (PEM or DER) on the trust list of
+ *       the KM in KMDIR (egca_km_trust_add as a security administrator
+ *       with a second factor; audited). For bench/dual_run.sh.
+ *
  *   bench_km https DIR --url URL --tls-cert F --tls-key F --tls-ca F
  *            [-t SECONDS] [-r ROUNDS] [--threads N] [--server-pid PID]
  *            [--json-out FILE]
@@ -929,6 +934,7 @@ usage(void)
 	    "[--store URI | --sqlite]\n"
 	    "                [--no-split] [--json-out FILE]\n"
 	    "       bench_km prepare DIR [--store URI]\n"
+	    "       bench_km trust KMDIR CERT\n"
 	    "       bench_km https DIR --url URL --tls-cert F --tls-key F "
 	    "--tls-ca F\n"
 	    "                [-t SECONDS] [-r ROUNDS] [--threads N] "
@@ -1015,6 +1021,31 @@ mode_prepare(int argc, char **argv)
 	printf(
 	    "KM %s, store %s, CA %s/ca.der trusted\n", s.kmdir, s.store, s.dir);
 	setup_free(&s);
+	return 0;
+}
+
+static int
+mode_trust(int argc, char **argv)
+{
+	struct egca_km *km = NULL;
+	struct egca_principal sec;
+	uint8_t *cert = NULL;
+	size_t cert_len;
+	char id[65];
+
+	if (argc != 4)
+		usage();
+	ok("certificate", egca_file_read(argv[3], 1 << 20, &cert, &cert_len));
+	ok("km open", egca_km_open(argv[2], NULL, 0, 1, &km));
+	memset(&sec, 0, sizeof(sec));
+	snprintf(sec.name, sizeof(sec.name), "bench");
+	snprintf(sec.actor, sizeof(sec.actor), "operator:bench");
+	sec.roles = EGCA_ROLE_SECADMIN;
+	sec.mfa = 1;
+	ok("trust add", egca_km_trust_add(km, &sec, cert, cert_len, id));
+	printf("trusted %s (%s)\n", argv[3], id);
+	egca_km_free(km);
+	free(cert);
 	return 0;
 }
 
@@ -1234,6 +1265,8 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 1 && strcmp(argv[1], "prepare") == 0)
 		return mode_prepare(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "trust") == 0)
+		return mode_trust(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "https") == 0)
 		return mode_https(argc, argv);
 	return mode_inproc(argc, argv);

@@ -19,6 +19,11 @@
  *   bench_ra --host 127.0.0.1 --port P --subscriber ID --profile NAME
  *            --operator-token-file F --reviewer-tokens-file F
  *            [-n 500] [--submitters 4] [--reviewers 16]
+ *            [--enc-profile NAME]
+ *
+ * With --enc-profile the applications are dual (bench/dual_run.sh): the
+ * executing approval must answer with the signing certificate, the
+ * encryption certificate and the envelope ("complete" counts those).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -54,6 +59,8 @@ static const char *host = "127.0.0.1";
 static int port;
 static const char *subscriber;
 static const char *profile = "org-sign";
+static const char *enc_profile; /* dual applications when set */
+static atomic_long n_complete;  /* answers with everything expected */
 static char op_token[TOKEN_MAX];
 static char rv_token[MAX_REVIEWERS][TOKEN_MAX];
 static int n_apps = 500, n_submitters = 4, n_reviewers = 16;
@@ -275,6 +282,10 @@ submitter(void *arg)
 		json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "kind", "new",
 		    "subscriber", subscriber, "profile", profile, "csr",
 		    apps[i].csr_pem);
+
+		if (enc_profile != NULL)
+			json_object_set_new(
+			    req, "enc_profile", json_string(enc_profile));
 		char *body = json_dumps(req, JSON_COMPACT);
 		double t0;
 
@@ -312,6 +323,26 @@ submitter(void *arg)
 	return NULL;
 }
 
+/* The executed application carries its certificate(s) (and envelope). */
+static int
+answer_complete(const char *resp)
+{
+	json_t *j = resp != NULL ? json_loads(resp, 0, NULL) : NULL;
+	const char *pem = NULL, *enc = NULL, *env = NULL;
+	int rc;
+
+	if (j == NULL)
+		return 0;
+	rc = json_unpack(j, "{s:{s:s}}", "certificate", "pem", &pem) == 0 &&
+	    pem[0] != '\0';
+	if (rc && enc_profile != NULL)
+		rc = json_unpack(j, "{s:{s:s}, s:s}", "encryption_certificate",
+		         "pem", &enc, "envelope", &env) == 0 &&
+		    enc[0] != '\0' && env[0] != '\0';
+	json_decref(j);
+	return rc;
+}
+
 static void *
 reviewer(void *arg)
 {
@@ -337,6 +368,8 @@ reviewer(void *arg)
 			lat_add(&lat_approve_win, (now_s() - t0) * 1e6);
 			atomic_fetch_add(&n_win, 1);
 			atomic_store(&apps[i].done, 1);
+			if (answer_complete(resp))
+				atomic_fetch_add(&n_complete, 1);
 		} else if (st == 409) {
 			lat_add(&lat_approve_lose, (now_s() - t0) * 1e6);
 			atomic_fetch_add(&n_conflict, 1);
@@ -379,6 +412,7 @@ main(int argc, char **argv)
 	    {"port", required_argument, NULL, 'p'},
 	    {"subscriber", required_argument, NULL, 's'},
 	    {"profile", required_argument, NULL, 'P'},
+	    {"enc-profile", required_argument, NULL, 'E'},
 	    {"operator-token-file", required_argument, NULL, 'o'},
 	    {"reviewer-tokens-file", required_argument, NULL, 'r'},
 	    {"submitters", required_argument, NULL, 'S'},
@@ -406,6 +440,9 @@ main(int argc, char **argv)
 		case 'P':
 			profile = optarg;
 			break;
+		case 'E':
+			enc_profile = optarg;
+			break;
 		case 'o':
 			if (read_token(optarg, op_token) != 0) {
 				fprintf(stderr, "bench_ra: cannot read %s\n",
@@ -429,7 +466,8 @@ main(int argc, char **argv)
 			fputs("usage: bench_ra --port P --subscriber ID "
 			      "--operator-token-file F --reviewer-tokens-file "
 			      "F [-n N] [--submitters S] [--reviewers R] "
-			      "[--profile NAME] [--host ADDR]\n",
+			      "[--profile NAME] [--enc-profile NAME] "
+			      "[--host ADDR]\n",
 			    opt == 'h' ? stdout : stderr);
 			return opt == 'h' ? 0 : 2;
 		}
@@ -494,7 +532,9 @@ main(int argc, char **argv)
 	       "\"winning_approve_p50_ms\": %.2f, "
 	       "\"winning_approve_p99_ms\": %.2f, "
 	       "\"refused_approve_p99_ms\": %.2f, \"executed\": %d, "
-	       "\"wins\": %ld, \"conflicts\": %ld, \"other_errors\": %ld}\n",
+	       "\"wins\": %ld, \"conflicts\": %ld, \"other_errors\": %ld, "
+	       "\"profile\": \"%s\", \"enc_profile\": %s%s%s, "
+	       "\"complete_answers\": %ld}\n",
 	    n_apps, submitted, n_submitters, t_submit,
 	    (double)submitted / t_submit, pct(&lat_submit, 0.5),
 	    pct(&lat_submit, 0.99), n_reviewers, t_review,
@@ -506,8 +546,12 @@ main(int argc, char **argv)
 	        t_review,
 	    pct(&lat_approve_win, 0.5), pct(&lat_approve_win, 0.99),
 	    pct(&lat_approve_lose, 0.99), executed, (long)atomic_load(&n_win),
-	    (long)atomic_load(&n_conflict), (long)atomic_load(&n_other));
+	    (long)atomic_load(&n_conflict), (long)atomic_load(&n_other),
+	    profile, enc_profile ? "\"" : "",
+	    enc_profile ? enc_profile : "null", enc_profile ? "\"" : "",
+	    (long)atomic_load(&n_complete));
 	return atomic_load(&n_win) == executed && executed == submitted &&
+	        atomic_load(&n_complete) == executed &&
 	        atomic_load(&n_other) == 0
 	    ? 0
 	    : 1;
