@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -31,9 +32,20 @@
 
 /* pg_advisory_lock key serializing migrations: "egca". */
 #define MIGRATION_LOCK "1701274465"
+/*
+ * Session advisory lock serializing write transactions ("egcw"), taken
+ * before BEGIN so the transaction's snapshot is newer than the last
+ * writer's commit. Every write appends to the audit hash chain (one
+ * global head), so concurrent SERIALIZABLE writers would only abort
+ * each other; one writer at a time is what SQLite's BEGIN IMMEDIATE
+ * does too. Waited for with pg_try_advisory_lock, never forever.
+ */
+#define WRITER_LOCK "1701279607"
+#define WRITER_WAIT_MS 30000
 
 struct pgc {
 	PGconn *conn;
+	int writer; /* WRITER_LOCK held */
 };
 
 static enum egca_err reconnect(struct egca_store *st);
@@ -296,6 +308,53 @@ pg_script(struct egca_store *st, const char *sql)
 	return simple(st, sql, "script");
 }
 
+static void
+writer_unlock(struct egca_store *st)
+{
+	struct pgc *c = st->be;
+
+	if (c == NULL || c->conn == NULL || !c->writer)
+		return;
+	c->writer = 0;
+	PQclear(PQexec(c->conn, "SELECT pg_advisory_unlock(" WRITER_LOCK ")"));
+}
+
+static enum egca_err
+writer_lock(struct egca_store *st)
+{
+	struct pgc *c = st->be;
+	struct timespec ts;
+	long waited = 0, step = 1;
+	PGresult *res;
+	int got;
+
+	for (;;) {
+		res = PQexec(
+		    c->conn, "SELECT pg_try_advisory_lock(" WRITER_LOCK ")");
+		if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+			enum egca_err e = pg_err(c->conn, res, "writer lock");
+			PQclear(res);
+			return e;
+		}
+		got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		PQclear(res);
+		if (got) {
+			c->writer = 1;
+			return EGCA_OK;
+		}
+		if (waited >= WRITER_WAIT_MS)
+			return egca_err_set(EGCA_ERR_CONFLICT,
+			    "postgres: no write turn within %d s",
+			    WRITER_WAIT_MS / 1000);
+		ts.tv_sec = 0;
+		ts.tv_nsec = step * 1000000L;
+		nanosleep(&ts, NULL);
+		waited += step;
+		if (step < 8)
+			step *= 2;
+	}
+}
+
 static enum egca_err
 pg_begin(struct egca_store *st)
 {
@@ -303,14 +362,26 @@ pg_begin(struct egca_store *st)
 
 	if ((err = reconnect(st)) != EGCA_OK)
 		return err;
+	if ((err = writer_lock(st)) != EGCA_OK &&
+	    PQstatus(((struct pgc *)st->be)->conn) == CONNECTION_BAD) {
+		if ((err = reconnect(st)) != EGCA_OK)
+			return err;
+		err = writer_lock(st);
+	}
+	if (err != EGCA_OK)
+		return err;
 	err = simple(st, "BEGIN ISOLATION LEVEL SERIALIZABLE", "begin");
 	/* Nothing ran yet: safe to try once more on a fresh connection. */
 	if (err != EGCA_OK &&
 	    PQstatus(((struct pgc *)st->be)->conn) == CONNECTION_BAD) {
 		if ((err = reconnect(st)) != EGCA_OK)
 			return err;
-		err = simple(st, "BEGIN ISOLATION LEVEL SERIALIZABLE", "begin");
+		if ((err = writer_lock(st)) == EGCA_OK)
+			err = simple(
+			    st, "BEGIN ISOLATION LEVEL SERIALIZABLE", "begin");
 	}
+	if (err != EGCA_OK)
+		writer_unlock(st);
 	return err;
 }
 
@@ -337,14 +408,20 @@ pg_commit(struct egca_store *st)
 		return egca_err_set(EGCA_ERR_STORE,
 		    "postgres: commit: transaction aborted by an earlier "
 		    "error");
-	if ((res = PQexec(c->conn, "COMMIT")) == NULL)
-		return pg_err(c->conn, NULL, "commit");
+	if ((res = PQexec(c->conn, "COMMIT")) == NULL) {
+		err = pg_err(c->conn, NULL, "commit");
+		writer_unlock(st);
+		return err;
+	}
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		err = pg_err(c->conn, res, "commit");
 	else if (strcmp(PQcmdStatus(res), "COMMIT") != 0)
 		err = egca_err_set(EGCA_ERR_STORE,
 		    "postgres: commit: transaction was rolled back");
 	PQclear(res);
+	/* A read-only transaction never took the lock (a no-op then). */
+	if (PQtransactionStatus(c->conn) == PQTRANS_IDLE)
+		writer_unlock(st);
 	return err;
 }
 
@@ -359,6 +436,7 @@ pg_rollback(struct egca_store *st)
 	ts = PQtransactionStatus(c->conn);
 	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR)
 		PQclear(PQexec(c->conn, "ROLLBACK"));
+	writer_unlock(st);
 }
 
 static enum egca_err
@@ -423,6 +501,7 @@ reconnect(struct egca_store *st)
 	    PQtransactionStatus(c->conn) == PQTRANS_INTRANS)
 		return EGCA_OK;
 	egca_log_warn("store=postgres event=reconnect");
+	c->writer = 0; /* a session lock ends with its session */
 	PQreset(c->conn);
 	if (PQstatus(c->conn) != CONNECTION_OK)
 		return egca_err_set(EGCA_ERR_STORE, "postgres: reconnect: %s",
