@@ -168,7 +168,7 @@ EOF
 			"\"expected_keys\": $((2 * N)), \"km_serve_threads\": $KM_THREADS}"
 		kill -TERM "$KM_PID"
 		wait "$KM_PID" || true
-		serve_stop
+		serve_stop || echo "egca serve exited $?" >&2
 	)
 }
 
