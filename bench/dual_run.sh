@@ -82,7 +82,7 @@ run_backend() {
 			--tls-client-ca "$T/tlsca.pem" --passphrase-file "$K/pass" \
 			>/dev/null 2>"$T/km.err" &
 		KM_PID=$!
-		trap 'kill -TERM $KM_PID 2>/dev/null; serve_stop; cleanup' EXIT
+		trap 'kill -TERM $KM_PID 2>/dev/null || true; serve_stop || true; cleanup' EXIT
 		kport=""
 		for _ in $(seq 1 100); do
 			kport=$(sed -n 's#.*listening on https://127.0.0.1:\([0-9]*\).*#\1#p' "$T/km.err")
@@ -105,7 +105,7 @@ PY
 		# NICE applies to egca serve too (env execs it: SERVE_PID is egca's).
 		SERVE_ENV="$NICE" serve_start "$D" --threads 4 >/dev/null ||
 			{ kill -TERM "$KM_PID"; cat "$T/serve.err" >&2; exit 1; }
-		trap 'kill -TERM $KM_PID 2>/dev/null; serve_stop; cleanup' EXIT
+		trap 'kill -TERM $KM_PID 2>/dev/null || true; serve_stop || true; cleanup' EXIT
 		op_bootstrap "$D" >/dev/null
 		op_new sysadm sysadmin >/dev/null
 		api token:sysadm POST /api/v1/points \
@@ -132,7 +132,7 @@ PY
 				SERVE_ENV="LD_PRELOAD=$T/km_nodelay.so $NICE" serve_start "$D" \
 					--threads 4 >/dev/null ||
 					{ kill -TERM "$KM_PID"; cat "$T/serve.err" >&2; exit 1; }
-				trap 'kill -TERM $KM_PID 2>/dev/null; serve_stop; cleanup' EXIT
+				trap 'kill -TERM $KM_PID 2>/dev/null || true; serve_stop || true; cleanup' EXIT
 				port=${U##*:}
 			fi
 			c0=$(cpu_of "$SERVE_PID")
