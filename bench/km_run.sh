@@ -97,6 +97,7 @@ retries() {
 # charged to the step nearest its leaf.
 perf_split() {
 	local secs=$1
+	# shellcheck disable=SC2086 # NICE may be empty
 	perf record -q -F 400 --call-graph dwarf,16384 -o "$T/perf.data" \
 		$NICE "$BENCH" --sqlite --threads 1 -t "$secs" -r 1 --no-split \
 		>"$T/perf.out" 2>&1 || { echo "perf record failed"; cat "$T/perf.out"; return 0; }
