@@ -25,8 +25,17 @@ egca_ca_new_serial(uint8_t serial[EGCA_SERIAL_LEN])
 
 	if ((e = egca_crypto_rand(serial, EGCA_SERIAL_LEN)) != EGCA_OK)
 		return e;
-	/* Positive: the top bit of the first octet is clear. */
+	/*
+	 * Positive (top bit clear) and minimal (first octet not zero): the
+	 * serial is always a 16-octet DER INTEGER as drawn, also where it
+	 * is chosen before the certificate exists (a KM's cert_no).
+	 */
 	serial[0] &= 0x7f;
+	while (serial[0] == 0) {
+		if ((e = egca_crypto_rand(serial, 1)) != EGCA_OK)
+			return e;
+		serial[0] &= 0x7f;
+	}
 	return EGCA_OK;
 }
 
