@@ -65,13 +65,16 @@ run_backend() {
 			--profile org-sign -n "$N" --submitters "$SUBMITTERS" \
 			--reviewers "$REVIEWERS" \
 			--operator-token-file "$OPDIR/raop.token" \
-			--reviewer-tokens-file "$T/reviewers" >"$T/result.json"
+			--reviewer-tokens-file "$T/reviewers" >"$T/result.json" ||
+			echo "bench_ra reported errors (see above); the store check follows" >&2
 		serve_stop
 		apps=$(sql "$D" "SELECT count(*) FROM application")
 		executed=$(sql "$D" "SELECT count(*) FROM application WHERE state = 'executed'")
 		certs=$(sql "$D" "SELECT count(*) FROM certificate WHERE profile = 'org-sign'")
 		distinct=$(sql "$D" "SELECT count(DISTINCT result_serial) FROM application WHERE state = 'executed'")
 		approvals=$(sql "$D" "SELECT count(*) FROM app_approval")
+		echo "application states: $(sql "$D" "SELECT state || ':' || count(*) FROM application GROUP BY state" | tr '\n' ' ')" >&2
+		sql "$D" "SELECT result_error, count(*) FROM application WHERE state <> 'executed' GROUP BY result_error" >&2
 		python3 - "$T/result.json" "$backend" "$apps" "$executed" "$certs" "$distinct" "$approvals" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
