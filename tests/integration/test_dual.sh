@@ -275,7 +275,7 @@ check "  ... BouncyCastle: the encryption certificate verifies with the CA key" 
 	bcverify cert "$T/enc.pem" "$T/ca.pem"
 want "  ... the KM escrowed one key" "$(keys)" 1
 want "  ... under the encryption certificate's serial" \
-	"$(sql "$k" "SELECT cert_no FROM escrowed_key" | tr A-F a-f | sed 's/^0*//')" "$ENC"
+	"$(sql "$k" "SELECT cert_no FROM escrowed_key" | tr A-F a-f | sed 's/^0*//')" "$(echo "$ENC" | sed 's/^0*//')"
 want "  ... the pair is linked" "$(sql "$d" "SELECT sign_serial || ' ' || enc_serial FROM cert_pair")" "$SIGN $ENC"
 
 want "envelope (DER) downloaded by the operator" "$(api token:opa GET "/api/v1/applications/$A1/envelope?format=der")" 200
