@@ -366,3 +366,35 @@ op_new() {
 	# Roles able to cause issuance get no token without a second factor.
 	[ "$totp" = --no-totp ] || op_token "$name"
 }
+
+# ---- Assertions and JSON for the REST tests ----
+
+# want DESC GOT WANTED: passes when GOT equals WANTED; shows the last
+# response body otherwise.
+want() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1: got '$2', wanted '$3'"
+		head -c 600 "$T/body" | sed 's/^/    /'
+		echo
+	fi
+}
+# jf EXPR: a python3 expression over the last response body (d).
+jf() { jfield "$T/body" "$1"; }
+# json KEY VALUE...: a JSON object; "@FILE" is the file's text, "#N" an
+# integer, anything else a string.
+json() {
+	python3 - "$@" <<'PY'
+import json, sys
+a = sys.argv[1:]
+d = {}
+for k, v in zip(a[::2], a[1::2]):
+    if v.startswith("@"):
+        v = open(v[1:]).read()
+    elif v.startswith("#"):
+        v = int(v[1:])
+    d[k] = v
+print(json.dumps(d, ensure_ascii=False))
+PY
+}

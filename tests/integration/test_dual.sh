@@ -28,28 +28,6 @@ d=$T/ca
 k=$T/km
 eg() { "$EGCA" "$@"; }
 
-want() {
-	if [ "$2" = "$3" ]; then
-		pass "$1"
-	else
-		fail "$1: got '$2', wanted '$3'"
-		head -c 600 "$T/body" | sed 's/^/    /'
-		echo
-	fi
-}
-jf() { jfield "$T/body" "$1"; }
-json() {
-	python3 - "$@" <<'PY'
-import json, sys
-a = sys.argv[1:]
-d = {}
-for k, v in zip(a[::2], a[1::2]):
-    if v.startswith("@"):
-        v = open(v[1:]).read()
-    d[k] = v
-print(json.dumps(d, ensure_ascii=False))
-PY
-}
 uscc() {
 	python3 - "$1" "$2" <<'PY'
 import sys

@@ -14,32 +14,8 @@ check "init" init_ca "$d" --alg sm2 --subject "C=CN,O=Loss Test CA,CN=Loss Test 
 "$EGCA" ca export --dir "$d" --out "$T/ca.pem"
 serve_start "$d" || finish
 
-want() {
-	if [ "$2" = "$3" ]; then
-		pass "$1"
-	else
-		fail "$1: got '$2', wanted '$3'"
-		head -c 600 "$T/body" | sed 's/^/    /'
-		echo
-	fi
-}
-jf() { jfield "$T/body" "$1"; }
 failures() {
 	sql "$d" "SELECT count(*) FROM audit_event WHERE outcome = 'failure' AND action = '$1'"
-}
-json() {
-	python3 - "$@" <<'PY'
-import json, sys
-a = sys.argv[1:]
-d = {}
-for k, v in zip(a[::2], a[1::2]):
-    if v.startswith("@"):
-        v = open(v[1:]).read()
-    elif v.startswith("#"):
-        v = int(v[1:])
-    d[k] = v
-print(json.dumps(d))
-PY
 }
 ocsp() {
 	openssl ocsp -issuer "$T/ca.pem" -serial "0x$1" -url "$U/ocsp" \
