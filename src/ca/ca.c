@@ -77,9 +77,9 @@ create_tx(struct egca_store *st, void *arg)
 	if ((e = egca_store_ca_insert(st, c->rec)) != EGCA_OK)
 		return e;
 	snprintf(object, sizeof(object), "ca/%s", c->rec->name);
-	details = egca_ca_details("{s:s, s:s, s:s, s:i}", "mode", c->rec->mode,
-	    "key_alg", c->rec->key_alg, "subject", c->rec->subject,
-	    "validity_days", c->o->validity_days);
+	details = egca_audit_details("{s:s, s:s, s:s, s:i}", "mode",
+	    c->rec->mode, "key_alg", c->rec->key_alg, "subject",
+	    c->rec->subject, "validity_days", c->o->validity_days);
 	ev = (struct egca_audit_event){
 	    c->ctx->actor, "ca.create", object, "success", details};
 	e = egca_audit_append(st, &ev);
@@ -324,7 +324,7 @@ import_tx(struct egca_store *st, void *arg)
 	if ((e = egca_store_ca_activate(st, c->rec)) != EGCA_OK)
 		return e;
 	snprintf(object, sizeof(object), "ca/%s", c->rec->name);
-	details = egca_ca_details("{s:s, s:I}", "issuer", c->issuer,
+	details = egca_audit_details("{s:s, s:I}", "issuer", c->issuer,
 	    "not_after", (json_int_t)c->rec->not_after);
 	ev = (struct egca_audit_event){
 	    c->ctx->actor, "ca.import", object, "success", details};
@@ -457,9 +457,9 @@ anchor_tx(struct egca_store *st, void *arg)
 			return e;
 		c->added++;
 		snprintf(object, sizeof(object), "anchor/%.16s", c->recs[i].id);
-		details =
-		    egca_ca_details("{s:s, s:s, s:s}", "kind", c->recs[i].kind,
-		        "subject", c->recs[i].subject, "sha256", c->recs[i].id);
+		details = egca_audit_details("{s:s, s:s, s:s}", "kind",
+		    c->recs[i].kind, "subject", c->recs[i].subject, "sha256",
+		    c->recs[i].id);
 		ev = (struct egca_audit_event){
 		    c->ctx->actor, "anchor.add", object, "success", details};
 		e = egca_audit_append(st, &ev);

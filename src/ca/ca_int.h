@@ -29,8 +29,6 @@ struct egca_issuer {
  */
 #define UNCONST(p) ((char *)(uintptr_t)(p))
 
-/* JSON text for audit details (egca_audit_details, egca/audit.h). */
-#define egca_ca_details egca_audit_details
 /* base_url + path + name + suffix (malloc'd). */
 char *egca_ca_url(const char *base_url, const char *path, const char *name,
     const char *suffix);

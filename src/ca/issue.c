@@ -422,7 +422,7 @@ insert_tx(struct egca_store *st, void *arg)
 		return e;
 	snprintf(
 	    object, sizeof(object), "cert/%s/%s", c->rec->ca, c->rec->serial);
-	details = egca_ca_details("{s:s, s:s, s:s, s:I, s:s}", "profile",
+	details = egca_audit_details("{s:s, s:s, s:s, s:I, s:s}", "profile",
 	    c->rec->profile, "subject", c->rec->subject, "key_alg",
 	    c->rec->key_alg, "not_after", (json_int_t)c->rec->not_after,
 	    "tbs_sm3", c->rec->tbs_sm3);

@@ -162,7 +162,7 @@ status_tx(struct egca_store *st, void *arg)
 	if (e != EGCA_OK)
 		goto out;
 	snprintf(object, sizeof(object), "cert/%s/%s", c->ca, c->serial);
-	details = egca_ca_details("{s:s, s:s, s:s, s:I}", "from", cur.status,
+	details = egca_audit_details("{s:s, s:s, s:s, s:I}", "from", cur.status,
 	    "to", to, "reason", egca_ca_reason_name(reason), "invalidity_date",
 	    (json_int_t)inv);
 	ev = (struct egca_audit_event){
